@@ -16,6 +16,8 @@ public enum SignatureDomain : byte
     ViewChange = 6,
     NewView = 7,
     GatewayNotice = 8,
+    PrePrepare = 9,
+    Prepare = 10,
 }
 
 public static class SignatureDomains

@@ -1,0 +1,109 @@
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Execution;
+using EdgeIoT.Core.Quorum;
+using EdgeIoT.Wire;
+using Google.Protobuf;
+
+namespace EdgeIoT.Gateway.Protocol;
+
+/// <summary>
+/// Requests waiting to be ordered, and the primary's batching by size and by time. Every replica
+/// keeps the requests it has seen but not yet seen ordered, so a backup can time them (§5.1.1) and a
+/// new primary can propose them.
+/// </summary>
+public sealed partial class PbftReplica
+{
+    private readonly LinkedList<(ClientRequest Request, long ArrivalTick)> _pending = new();
+    private readonly Dictionary<Bytes32, LinkedListNode<(ClientRequest Request, long ArrivalTick)>> _pendingByDigest = new();
+    /// <summary>Digests ordered (in the log, or decided recently): a late copy of one is not ordered again.</summary>
+    private readonly HashSet<Bytes32> _ordered = new();
+    private readonly Queue<Bytes32> _orderedAge = new();
+    private readonly int _batchTimeoutTicks;
+    private long _batchStartTick = -1;
+
+    public int PendingCount => _pending.Count;
+
+    /// <summary>A validated device transaction arrived (every replica receives it from MQTT).</summary>
+    public void Propose(ClientRequest request)
+    {
+        if (_ordered.Contains(request.Digest) || _pendingByDigest.ContainsKey(request.Digest)) return;
+        if (_pending.Count >= _options.Protocol.PendingRequestsMax)
+        {
+            Metrics.RequestsRefused++;
+            _ready.Refused.Add((request, $"gateway {Self} has {_pending.Count} requests waiting to be ordered"));
+            return;
+        }
+        _pendingByDigest[request.Digest] = _pending.AddLast((request, _tick));
+        if (IsPrimary)
+        {
+            if (_batchStartTick < 0) _batchStartTick = _tick;
+            CutBatches(force: false);
+        }
+    }
+
+    private void OnTickBatching()
+    {
+        if (IsPrimary && _pending.Count > 0 && _batchStartTick >= 0 && _tick - _batchStartTick >= _batchTimeoutTicks)
+            CutBatches(force: true);
+    }
+
+    /// <summary>Proposes full batches, and with <paramref name="force"/> a partial one, while the window has room.</summary>
+    private void CutBatches(bool force)
+    {
+        var batchSize = _options.Protocol.BatchSizeMax;
+        while (_pending.Count > 0 && NextSeq <= HighWatermark && (force || _pending.Count >= batchSize))
+        {
+            var batch = new Batch();
+            var txDigests = new List<Bytes32>(Math.Min(batchSize, _pending.Count));
+            while (batch.Txs.Count < batchSize && _pending.First is { } node)
+            {
+                batch.Txs.Add(ByteString.CopyFrom(node.Value.Request.Raw));
+                txDigests.Add(node.Value.Request.Digest);
+                _pendingByDigest.Remove(node.Value.Request.Digest);
+                _pending.RemoveFirst();
+            }
+            ProposeBatch(batch, txDigests.ToArray());
+            force = false;
+        }
+        _batchStartTick = _pending.Count > 0 ? _tick : -1;
+    }
+
+    private void ProposeBatch(Batch batch, Bytes32[] txDigests)
+    {
+        var seq = NextSeq++;
+        var digest = Batches.Digest(txDigests);
+        var signature = PhaseStatement.Sign(_key, SignatureDomain.PrePrepare, _zone, View, seq, digest);
+        Metrics.BatchesProposed++;
+        Broadcast(new PeerMessage
+        {
+            PrePrepare = new PrePrepare
+            {
+                View = View,
+                Seq = seq,
+                BatchDigest = ByteString.CopyFrom(digest.ToArray()),
+                Batch = batch,
+                Signature = ByteString.CopyFrom(signature),
+            },
+        });
+        AcceptPrePrepare(Entry(seq), new AcceptedPrePrepare(View, digest, batch, txDigests, signature));
+    }
+
+    private void RemoveFromPending(IEnumerable<Bytes32> digests)
+    {
+        foreach (var digest in digests)
+        {
+            if (_pendingByDigest.Remove(digest, out var node)) _pending.Remove(node);
+            RememberOrdered(digest);
+        }
+    }
+
+    private void RememberOrdered(Bytes32 digest)
+    {
+        if (!_ordered.Add(digest)) return;
+        _orderedAge.Enqueue(digest);
+        // Keep about two windows of batches' worth of digests: enough to recognise late copies of
+        // recently ordered requests; older replays are caught by the device timestamp check.
+        var limit = 2 * _options.Protocol.WindowBatches * _options.Protocol.BatchSizeMax;
+        while (_orderedAge.Count > limit) _ordered.Remove(_orderedAge.Dequeue());
+    }
+}

@@ -1,0 +1,44 @@
+using EdgeIoT.Core.Crypto;
+
+namespace EdgeIoT.Verifier.Protocol;
+
+/// <summary>
+/// The VERIFY messages received for one (zone, k): one vote per executor, grouped by what they
+/// claim. Matched once a group reaches f_E+1 (serverlessbft §4.4, first check).
+/// </summary>
+internal sealed class SequenceSlot(ulong seq, long firstVoteTick)
+{
+    private readonly Dictionary<int, Bytes32> _voteByExecutor = new();
+    private readonly Dictionary<Bytes32, Group> _groups = new();
+
+    public ulong Seq { get; } = seq;
+    public long FirstVoteTick { get; } = firstVoteTick;
+    public VerifyVote? Matched { get; private set; }
+    public int VoteCount => _voteByExecutor.Count;
+    public int LargestGroup => _groups.Count == 0 ? 0 : _groups.Values.Max(g => g.Count);
+    /// <summary>Set when the slot must be decided as aborted (verifier timer, §6.4.1).</summary>
+    public string? AbortReason { get; set; }
+
+    /// <summary>Adds a vote; false when this executor already voted for this k (duplicates and changed minds are ignored, §5.3 F3).</summary>
+    public bool TryAdd(VerifyVote vote, int matchQuorum)
+    {
+        if (!_voteByExecutor.TryAdd(vote.Executor, vote.MatchKey)) return false;
+        if (!_groups.TryGetValue(vote.MatchKey, out var group)) _groups[vote.MatchKey] = group = new Group(vote);
+        group.Count++;
+        if (Matched is null && group.Count >= matchQuorum) Matched = group.First;
+        return true;
+    }
+
+    /// <summary>Drops a matched group found to be malformed so a correct group can still form.</summary>
+    public void Discard(Bytes32 matchKey)
+    {
+        _groups.Remove(matchKey);
+        if (Matched?.MatchKey == matchKey) Matched = null;
+    }
+
+    private sealed class Group(VerifyVote first)
+    {
+        public VerifyVote First { get; } = first;
+        public int Count;
+    }
+}

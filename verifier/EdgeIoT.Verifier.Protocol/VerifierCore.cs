@@ -1,0 +1,263 @@
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Envelope;
+using EdgeIoT.Core.Execution;
+using EdgeIoT.Wire;
+
+namespace EdgeIoT.Verifier.Protocol;
+
+/// <summary>
+/// The verifier role (serverlessbft §4.4, Fig. 3 lines 21-35), pure: no I/O, no threads, no clock.
+/// It counts matching VERIFY messages per (zone, k); once f_E+1 executors agree and k = k_max, it
+/// re-checks every read version against committed state (ccheck), decides each transaction
+/// (committed, aborted, rejected) and emits the decided batch for the host to persist atomically.
+/// Later sequence numbers wait in their slots (the list π) until their turn.
+///
+/// Contract with the host (etcd raft's Ready/Advance): after <see cref="TakeReady"/> the host
+/// persists every returned batch, applies it to <see cref="ICommittedState"/>, then calls
+/// <see cref="Advance"/>. Until then the core reads its own overlay of unpersisted decisions.
+/// </summary>
+public sealed partial class VerifierCore
+{
+    private readonly NetworkRegistry _registry;
+    private readonly ICommittedState _state;
+    private readonly Dictionary<string, ZoneProgress> _zones = new(StringComparer.Ordinal);
+    private readonly int _matchQuorum;
+
+    // Decisions taken but not yet persisted by the host (cleared by Advance).
+    private readonly Dictionary<string, StoredValue> _unpersistedWrites = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _unpersistedTimestamps = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Device, ulong Timestamp), DecidedEntry> _unpersistedEntries = new();
+    private readonly List<DecidedBatch> _ready = [];
+    private bool _awaitingAdvance;
+    private long _tick;
+
+    public VerifierCore(NetworkRegistry registry, ICommittedState state)
+    {
+        _registry = registry;
+        _state = state;
+        _matchQuorum = registry.Executors.MatchQuorum;
+        for (var i = 0; i < registry.Zones.Count; i++)
+        {
+            var zone = registry.Zones[i];
+            _zones[zone.Id] = new ZoneProgress(zone.Id, i, state.NextSeq(zone.Id));
+        }
+    }
+
+    public VerifierMetrics Metrics { get; } = new();
+
+    /// <summary>k_max of a zone: the next sequence number to decide. Safe to read from other threads
+    /// for cheap pre-filtering of floods (a stale value only means a little wasted work).</summary>
+    public ulong NextSeq(string zone) => _zones.TryGetValue(zone, out var progress) ? Volatile.Read(ref progress.NextSeq) : 0;
+
+    public VoteVerdict OnVerify(VerifyVote vote)
+    {
+        AssertNotAwaitingAdvance();
+        if (!_zones.TryGetValue(vote.Zone, out var zone)) return VoteVerdict.UnknownZone;
+        if (vote.Seq < zone.NextSeq)
+        {
+            // Decided already: flooding by re-spawned executors (§5.3 F1-F3) costs one comparison.
+            Metrics.VotesForDecided++;
+            return VoteVerdict.AlreadyDecided;
+        }
+        if (vote.Seq >= zone.NextSeq + (ulong)_registry.Protocol.VerifierPendingMax)
+        {
+            Metrics.VotesTooFarAhead++;
+            return VoteVerdict.TooFarAhead;
+        }
+        if (!zone.Slots.TryGetValue(vote.Seq, out var slot))
+            zone.Slots[vote.Seq] = slot = new SequenceSlot(vote.Seq, _tick);
+        if (!slot.TryAdd(vote, _matchQuorum))
+        {
+            Metrics.DuplicateVotes++;
+            return VoteVerdict.DuplicateExecutor;
+        }
+        Metrics.VotesCounted++;
+        var before = zone.NextSeq;
+        DecideInOrder(zone);
+        return zone.NextSeq > before ? VoteVerdict.Decided : VoteVerdict.Counted;
+    }
+
+    /// <summary>Batches decided since the last call, in decision order. The host must persist them and call <see cref="Advance"/>.</summary>
+    public IReadOnlyList<DecidedBatch> TakeReady()
+    {
+        if (_ready.Count == 0) return [];
+        var batches = _ready.ToArray();
+        _ready.Clear();
+        _awaitingAdvance = true;
+        return batches;
+    }
+
+    /// <summary>The host persisted and applied every batch returned by <see cref="TakeReady"/>.</summary>
+    public void Advance()
+    {
+        if (_ready.Count > 0)
+            throw new InvalidOperationException("Advance called with decided batches not yet taken: the host would lose them");
+        _unpersistedWrites.Clear();
+        _unpersistedTimestamps.Clear();
+        _unpersistedEntries.Clear();
+        _awaitingAdvance = false;
+    }
+
+    private void AssertNotAwaitingAdvance()
+    {
+        if (_awaitingAdvance)
+            throw new InvalidOperationException("input stepped into the verifier core between TakeReady and Advance: decisions would be read from a half-applied state");
+    }
+
+    public bool HasUnpersisted => _awaitingAdvance || _ready.Count > 0;
+
+    private void DecideInOrder(ZoneProgress zone)
+    {
+        while (zone.Slots.TryGetValue(zone.NextSeq, out var slot) && (slot.Matched is not null || slot.AbortReason is not null))
+        {
+            if (!TryDecide(zone, slot)) return;
+            zone.Slots.Remove(slot.Seq);
+            Volatile.Write(ref zone.NextSeq, zone.NextSeq + 1);
+        }
+    }
+
+    private bool TryDecide(ZoneProgress zone, SequenceSlot slot)
+    {
+        var vote = slot.Matched;
+        if (vote is null) return false; // abort-tagged slots without a batch are decided by the timer path (issue: verifier timer)
+        var batch = vote.Message.Batch;
+        Outcomes outcomes;
+        try
+        {
+            outcomes = Outcomes.Parser.ParseFrom(vote.Message.Outcomes);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            outcomes = new Outcomes();
+        }
+        var txDigests = batch is null ? [] : Batches.TxDigests(batch);
+        if (batch is null || outcomes.Items.Count != batch.Txs.Count || !OutcomesNameTheirTransactions(outcomes, txDigests))
+        {
+            // f_E+1 executors agreeing on garbage means more than f_E are byzantine; refuse to apply
+            // it and wait for a well-formed quorum instead.
+            Metrics.MalformedQuorums++;
+            slot.Discard(vote.MatchKey);
+            return false;
+        }
+
+        var entries = new List<DecidedEntry>(outcomes.Items.Count);
+        var writes = new List<AppliedWrite>();
+        var timestamps = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        var resends = new List<DecidedEntry>();
+        for (var position = 0; position < outcomes.Items.Count; position++)
+        {
+            var outcome = outcomes.Items[position];
+            var raw = batch.Txs[position].ToByteArray();
+            var entry = DecideOne(zone, slot.Seq, position, outcome, txDigests[position], raw, writes, timestamps, out var original);
+            entries.Add(entry);
+            if (original is not null) resends.Add(original);
+        }
+        var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends);
+        _ready.Add(decided);
+        Metrics.BatchesDecided++;
+        return true;
+    }
+
+    private DecidedEntry DecideOne(ZoneProgress zone, ulong seq, int position, TxOutcome outcome, Bytes32 txDigest, byte[] raw,
+        List<AppliedWrite> writes, Dictionary<string, ulong> timestamps, out DecidedEntry? original)
+    {
+        original = null;
+        DecidedEntry Entry(TxStatus status, string result, string reason) =>
+            new(zone.Zone, seq, position, outcome.Device, outcome.Timestamp, txDigest, status, result, reason, raw);
+
+        if (outcome.Status != TxStatus.Committed)
+        {
+            Metrics.Rejected++;
+            return Entry(TxStatus.Rejected, "", string.IsNullOrEmpty(outcome.Reason) ? "rejected by the executors" : outcome.Reason);
+        }
+        if (!Identifiers.IsValid(outcome.Device) || outcome.Timestamp == 0)
+        {
+            Metrics.Rejected++;
+            return Entry(TxStatus.Rejected, "", "executors proposed a commit without the transaction's device and timestamp");
+        }
+
+        // Exactly-once: a device's timestamps must strictly increase across decided transactions.
+        var last = LastTimestamp(outcome.Device);
+        if (outcome.Timestamp <= last)
+        {
+            if (TryFindDecided(outcome.Device, outcome.Timestamp, out var earlier) && earlier.TxDigest == txDigest)
+            {
+                // The same transaction ordered twice (a device retry, a replay by the network): the
+                // device hears the first decision again, and this position changes nothing.
+                Metrics.Duplicates++;
+                original = earlier;
+                return Entry(TxStatus.Rejected, "", $"duplicate of {earlier.Zone}/{earlier.Seq}/{earlier.Position}");
+            }
+            Metrics.Rejected++;
+            return Entry(TxStatus.Rejected, "", new Rejection(RejectReason.StaleTimestamp, $"timestamp {outcome.Timestamp} is not above the device's last decided timestamp {last}").ToString());
+        }
+
+        // ccheck (Fig. 3 lines 30-32): every read must still be current.
+        foreach (var read in outcome.Reads)
+        {
+            var current = Get(read.Key);
+            if (current.Found != read.Found || current.Version != read.Version)
+            {
+                Metrics.Aborted++;
+                SetTimestamp(outcome.Device, outcome.Timestamp, timestamps);
+                var aborted = Entry(TxStatus.Aborted, "", $"stale read of {read.Key}: executed against version {KeyVersion.Describe(read.Version)}, now {KeyVersion.Describe(current.Version)}");
+                _unpersistedEntries[(aborted.Device, aborted.Timestamp)] = aborted;
+                return aborted;
+            }
+        }
+
+        var version = KeyVersion.Of(zone.ZoneIndex, seq, position);
+        foreach (var write in outcome.Writes)
+        {
+            var value = write.Deleted ? null : write.Value;
+            writes.Add(new AppliedWrite(write.Key, value, version));
+            _unpersistedWrites[write.Key] = new StoredValue(!write.Deleted, value, version);
+        }
+        SetTimestamp(outcome.Device, outcome.Timestamp, timestamps);
+        Metrics.Committed++;
+        var committed = Entry(TxStatus.Committed, outcome.Result, "");
+        _unpersistedEntries[(committed.Device, committed.Timestamp)] = committed;
+        return committed;
+    }
+
+    private static bool OutcomesNameTheirTransactions(Outcomes outcomes, Bytes32[] txDigests)
+    {
+        for (var i = 0; i < txDigests.Length; i++)
+            if (!Bytes32.TryCreate(outcomes.Items[i].TxDigest.Span, out var digest) || digest != txDigests[i])
+                return false;
+        return true;
+    }
+
+    private void SetTimestamp(string device, ulong timestamp, Dictionary<string, ulong> batchTimestamps)
+    {
+        _unpersistedTimestamps[device] = timestamp;
+        batchTimestamps[device] = timestamp;
+    }
+
+    private StoredValue Get(string key) => _unpersistedWrites.TryGetValue(key, out var value) ? value : _state.Get(key);
+
+    private ulong LastTimestamp(string device) =>
+        _unpersistedTimestamps.TryGetValue(device, out var timestamp) ? timestamp : _state.LastTimestamp(device);
+
+    private bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) =>
+        _unpersistedEntries.TryGetValue((device, timestamp), out entry!) || _state.TryFindDecided(device, timestamp, out entry);
+
+    /// <summary>Advances the core's clock by one tick.</summary>
+    public void Tick() => _tick++;
+
+    private sealed class ZoneProgress(string zone, int zoneIndex, ulong nextSeq)
+    {
+        public readonly string Zone = zone;
+        public readonly int ZoneIndex = zoneIndex;
+        public ulong NextSeq = nextSeq;
+        public readonly Dictionary<ulong, SequenceSlot> Slots = new();
+    }
+}
+
+/// <summary>Counters an operator reads from /v1/status.</summary>
+public sealed class VerifierMetrics
+{
+    public long VotesCounted, VotesForDecided, VotesTooFarAhead, DuplicateVotes, MalformedQuorums;
+    public long BatchesDecided, Committed, Aborted, Rejected, Duplicates;
+}

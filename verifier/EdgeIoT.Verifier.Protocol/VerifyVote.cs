@@ -1,0 +1,38 @@
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Wire;
+
+namespace EdgeIoT.Verifier.Protocol;
+
+/// <summary>
+/// A VERIFY whose executor signature the host has already checked. <see cref="MatchKey"/> identifies
+/// what executors must agree on: H(u64be seq || batch digest || outcomes bytes) — results, read
+/// versions and writes, byte for byte (serverlessbft Fig. 3 line 23).
+/// </summary>
+public sealed record VerifyVote(int Executor, Verify Message, Bytes32 BatchDigest, Bytes32 MatchKey)
+{
+    public string Zone => Message.Zone;
+    public ulong Seq => Message.Seq;
+
+    public static Bytes32 ComputeMatchKey(ulong seq, ReadOnlySpan<byte> batchDigest, ReadOnlySpan<byte> outcomes)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> prefix = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(prefix, seq);
+        hash.AppendData(prefix);
+        hash.AppendData(batchDigest);
+        hash.AppendData(outcomes);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return new Bytes32(digest);
+    }
+}
+
+public enum VoteVerdict
+{
+    Counted,
+    Decided,
+    DuplicateExecutor,
+    AlreadyDecided,
+    TooFarAhead,
+    UnknownZone,
+}
