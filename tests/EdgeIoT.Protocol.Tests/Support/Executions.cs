@@ -1,0 +1,98 @@
+using EdgeIoT.Applications;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Execution;
+using EdgeIoT.Core.Quorum;
+using EdgeIoT.Functions.Protocol;
+using EdgeIoT.Verifier.Protocol;
+using EdgeIoT.Wire;
+using Google.Protobuf;
+
+namespace EdgeIoT.Protocol.Tests.Support;
+
+/// <summary>Builds certified EXECUTE requests and runs executors against an in-memory store.</summary>
+internal static class Executions
+{
+    public static Batch Batch(params byte[][] txs)
+    {
+        var batch = new Batch();
+        foreach (var tx in txs) batch.Txs.Add(ByteString.CopyFrom(tx));
+        return batch;
+    }
+
+    public static byte[] SignedExecute(TestNetwork network, ulong seq, Batch batch, int spawner = 0, int[]? signers = null, SigningKey? spawnerKey = null)
+    {
+        var digest = Batches.Digest(batch);
+        var statement = new CommitStatement("z1", 0, seq, digest);
+        var certificate = CommitCertificates.Build(statement, (signers ?? [0, 1, 2]).Select(i => (i, statement.Sign(network.GatewayKeys[i]))));
+        var execute = new Execute { Zone = "z1", Seq = seq, Batch = batch, Certificate = certificate };
+        return SignedMessages.Sign(execute, SignatureDomain.Execute, spawner, spawnerKey ?? network.GatewayKeys[spawner]).ToByteArray();
+    }
+
+    public static ExecutorCore Executor(TestNetwork network, int index, IExecutorFault? fault = null) =>
+        new(network.Registry, index, network.ExecutorKeys[index], new ApplicationSet(network.Registry.Applications), fault);
+
+    /// <summary>Runs the fetch-and-retry loop the executor host runs, reading from <paramref name="store"/>.</summary>
+    public static ExecutionStep Run(BatchExecution execution, MemoryState store)
+    {
+        var snapshot = new Dictionary<string, StoredRead>(StringComparer.Ordinal);
+        void Fetch(IEnumerable<string> keys)
+        {
+            foreach (var key in keys)
+            {
+                var stored = store.Get(key);
+                snapshot[key] = new StoredRead(stored.Found, stored.Value, stored.Version);
+            }
+        }
+        Fetch(execution.ReadHints());
+        while (true)
+        {
+            var step = execution.Run(snapshot);
+            if (step.IsDone) return step;
+            Fetch(step.MissingKeys);
+        }
+    }
+
+    public static VerifyVote Vote(TestNetwork network, Signed signed)
+    {
+        Assert.True(SignedMessages.Verify(signed, SignatureDomain.Verify, network.ExecutorKeys[signed.Signer].PublicKey));
+        var verify = Verify.Parser.ParseFrom(signed.Body);
+        var digest = new Bytes32(verify.BatchDigest.Span);
+        return new VerifyVote((int)signed.Signer, verify, digest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span));
+    }
+}
+
+/// <summary>Committed state in dictionaries: what the verifier host keeps over SQL, for unit tests.</summary>
+internal sealed class MemoryState : ICommittedState
+{
+    public Dictionary<string, StoredValue> Rows { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ulong> Timestamps { get; } = new(StringComparer.Ordinal);
+    public Dictionary<(string, ulong), DecidedEntry> Log { get; } = new();
+    public Dictionary<string, ulong> Next { get; } = new(StringComparer.Ordinal);
+
+    public MemoryState(TestNetwork network)
+    {
+        foreach (var (key, value) in new ApplicationSet(network.Registry.Applications).InitialState())
+            Rows[key] = new StoredValue(true, value, 0);
+    }
+
+    public StoredValue Get(string key) => Rows.TryGetValue(key, out var value) ? value : StoredValue.Absent;
+    public ulong LastTimestamp(string device) => Timestamps.TryGetValue(device, out var ts) ? ts : 0;
+    public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) => Log.TryGetValue((device, timestamp), out entry!);
+    public ulong NextSeq(string zone) => Next.TryGetValue(zone, out var next) ? next : 1;
+
+    /// <summary>What the verifier host does after persisting a decided batch.</summary>
+    public void Apply(DecidedBatch batch)
+    {
+        foreach (var write in batch.Writes) Rows[write.Key] = new StoredValue(write.Value is not null, write.Value, write.Version);
+        foreach (var (device, ts) in batch.DeviceTimestamps) Timestamps[device] = ts;
+        foreach (var entry in batch.Entries)
+            if (entry.Status != TxStatus.Rejected) Log[(entry.Device, entry.Timestamp)] = entry;
+        Next[batch.Zone] = batch.Seq + 1;
+    }
+
+    public void ApplyAll(VerifierCore core)
+    {
+        foreach (var batch in core.TakeReady()) Apply(batch);
+        core.Advance();
+    }
+}
