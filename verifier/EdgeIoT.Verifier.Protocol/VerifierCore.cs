@@ -19,6 +19,9 @@ namespace EdgeIoT.Verifier.Protocol;
 /// </summary>
 public sealed partial class VerifierCore
 {
+    /// <summary>Reason of a log entry that repeats an already decided transaction; its device hears the original decision instead.</summary>
+    public const string DuplicateReasonPrefix = "duplicate of ";
+
     private readonly NetworkRegistry _registry;
     private readonly ICommittedState _state;
     private readonly Dictionary<string, ZoneProgress> _zones = new(StringComparer.Ordinal);
@@ -187,7 +190,7 @@ public sealed partial class VerifierCore
                 // device hears the first decision again, and this position changes nothing.
                 Metrics.Duplicates++;
                 original = earlier;
-                return Entry(TxStatus.Rejected, "", $"duplicate of {earlier.Zone}/{earlier.Seq}/{earlier.Position}");
+                return Entry(TxStatus.Rejected, "", $"{DuplicateReasonPrefix}{earlier.Zone}/{earlier.Seq}/{earlier.Position}");
             }
             Metrics.Rejected++;
             return Entry(TxStatus.Rejected, "", new Rejection(RejectReason.StaleTimestamp, $"timestamp {outcome.Timestamp} is not above the device's last decided timestamp {last}").ToString());

@@ -1,0 +1,63 @@
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Hosting;
+using EdgeIoT.Core.Mqtt;
+using EdgeIoT.Core.Net;
+using EdgeIoT.Gateway.Protocol;
+
+namespace EdgeIoT.Gateway;
+
+/// <summary>Wires a gateway's protocol cores to MQTT, its peers and the executors.</summary>
+internal static class GatewayHost
+{
+    public static async Task<int> RunAsync(ProcessConfig config, NetworkRegistry registry, ZoneInfo zone, GatewayInfo gateway, SigningKey key, CancellationToken stop)
+    {
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+            b.SetMinimumLevel(LogLevels.Parse(config.LogLevel));
+            b.AddFilter("System.Net.Http", LogLevel.Warning);
+        });
+        var logger = loggers.CreateLogger("gateway");
+        var topics = new Topics(registry.Mqtt.TopicPrefix);
+
+        var replica = new PbftReplica(new ReplicaOptions { Zone = zone, SelfIndex = gateway.Index, Protocol = registry.Protocol }, key);
+        var invoker = new InvokerCore(registry.Protocol, registry.Executors.Members.Count);
+        using var executors = new ExecutorInvoker(registry, zone, gateway.Index, key, loggers.CreateLogger("invoker"));
+        await using var mqtt = new MqttClient(new MqttClientOptions
+        {
+            Host = registry.Mqtt.Host,
+            Port = registry.Mqtt.Port,
+            ClientId = $"{gateway.Id}-{Environment.ProcessId}",
+            KeepAliveSeconds = registry.Mqtt.KeepAliveSeconds,
+            MaxPayloadBytes = registry.Protocol.MaxTxBytes * 2 + 64 * 1024,
+        }, loggers.CreateLogger("mqtt"));
+        var progress = new DeviceProgress();
+        var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, TimeProvider.System, loggers.CreateLogger("ingress"));
+        var node = new GatewayNode(replica, invoker, executors, errors, progress, logger);
+        var ingress = new Ingress(registry, zone, node, errors, progress, topics, loggers.CreateLogger("ingress"));
+
+        await using var links = new PeerLinks(zone, gateway.Index, key, new PeerLinksOptions
+        {
+            MaxFrameBytes = registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + 64 * 1024,
+        }, ingress.OnPeerFrame, loggers.CreateLogger("peers"));
+        node.Attach(links);
+        await links.StartAsync(stop);
+
+        mqtt.MessageReceived = ingress.OnMqttMessage;
+        await mqtt.ConnectAsync(stop);
+        await mqtt.SubscribeAsync(topics.ZoneNotices(zone.Id), 1, stop);
+        await mqtt.SubscribeAsync(topics.ZoneTransactions(zone.Id), 1, stop);
+
+        var nodeTask = Task.Factory.StartNew(() => node.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
+        var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
+        using var ticker = new Timer(_ => node.TryEnqueue(new GatewayInput(Tick: true)), null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        logger.LogInformation("gateway {Gateway} of zone {Zone} ({Role}) serving", gateway.Id, zone.Id, replica.IsPrimary ? "primary" : "backup");
+        HostRuntime.AnnounceReady("gateway", gateway.Id);
+        try { await Task.Delay(Timeout.Infinite, stop); }
+        catch (OperationCanceledException) { }
+        logger.LogInformation("stopping");
+        await Task.WhenAll(nodeTask, admissionTask);
+        return 0;
+    }
+}

@@ -1,0 +1,13 @@
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Gateway.Protocol;
+using EdgeIoT.Wire;
+
+namespace EdgeIoT.Gateway;
+
+/// <summary>One input for the gateway's protocol loop; exactly one field is set.</summary>
+internal readonly record struct GatewayInput(
+    ClientRequest? Request = null,
+    int From = -1,
+    PeerMessage? Peer = null,
+    Decided? Decided = null,
+    bool Tick = false);

@@ -1,0 +1,272 @@
+using EdgeIoT.Applications;
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Verifier.Protocol;
+using EdgeIoT.Wire;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeIoT.Verifier.Storage;
+
+/// <summary>
+/// The verifier's SQL storage (SQLite, WAL): versioned key/value rows, the transaction log, device
+/// timestamps and k_max per zone. One decided batch — or several consecutive ones, group-committed —
+/// is one SQL transaction, so after a crash the database holds whole batches only and k_max says
+/// exactly where to resume.
+/// </summary>
+public sealed class VerifierDatabase : IDisposable
+{
+    public const int SchemaVersion = 1;
+    private readonly SqliteConnection _connection;
+    private readonly Statements _statements;
+
+    static VerifierDatabase() => SQLitePCL.Batteries_V2.Init();
+
+    private VerifierDatabase(SqliteConnection connection)
+    {
+        _connection = connection;
+        _statements = new Statements(connection);
+    }
+
+    public string Path { get; private init; } = "";
+
+    /// <summary>
+    /// Opens (creating if needed) the database for <paramref name="registry"/>. A new database is
+    /// loaded with the applications' initial state; an existing one must belong to the same network.
+    /// </summary>
+    public static VerifierDatabase Open(string path, NetworkRegistry registry, bool durableCommits = true)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        // FULL: a commit survives power loss, not only a process crash; the verifier answers a
+        // device only after its commit returns.
+        Execute(connection, durableCommits ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT, version INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS txlog(
+                zone TEXT NOT NULL, seq INTEGER NOT NULL, pos INTEGER NOT NULL,
+                device TEXT NOT NULL, ts INTEGER NOT NULL, digest BLOB NOT NULL,
+                status INTEGER NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL, tx BLOB NOT NULL,
+                PRIMARY KEY(zone, seq, pos)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS txlog_by_device ON txlog(device, ts);
+            CREATE TABLE IF NOT EXISTS devices(device TEXT PRIMARY KEY, last_ts INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS progress(zone TEXT PRIMARY KEY, next_seq INTEGER NOT NULL) WITHOUT ROWID;
+            """);
+        var database = new VerifierDatabase(connection) { Path = path };
+        database.Initialize(registry);
+        return database;
+    }
+
+    private void Initialize(NetworkRegistry registry)
+    {
+        var network = Scalar("SELECT value FROM meta WHERE key = 'network'");
+        if (network is not null)
+        {
+            if (network != registry.NetworkId)
+                throw new ConfigurationException($"{Path} belongs to network \"{network}\", not \"{registry.NetworkId}\"; refusing to mix their data");
+            var schema = Scalar("SELECT value FROM meta WHERE key = 'schema'");
+            if (schema != SchemaVersion.ToString())
+                throw new ConfigurationException($"{Path} has schema version {schema}; this verifier understands {SchemaVersion}");
+            return;
+        }
+        using var transaction = _connection.BeginTransaction();
+        using (var insert = _connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO kv(key, value, version) VALUES ($key, $value, 0)";
+            var key = insert.Parameters.Add("$key", SqliteType.Text);
+            var value = insert.Parameters.Add("$value", SqliteType.Text);
+            insert.Prepare();
+            foreach (var (k, v) in new ApplicationSet(registry.Applications).InitialState())
+            {
+                key.Value = k;
+                value.Value = v;
+                insert.ExecuteNonQuery();
+            }
+        }
+        foreach (var zone in registry.Zones)
+            Execute(_connection, "INSERT INTO progress(zone, next_seq) VALUES ($zone, 1)", transaction, ("$zone", zone.Id));
+        Execute(_connection, "INSERT INTO meta(key, value) VALUES ('network', $v)", transaction, ("$v", registry.NetworkId));
+        Execute(_connection, "INSERT INTO meta(key, value) VALUES ('schema', $v)", transaction, ("$v", SchemaVersion.ToString()));
+        transaction.Commit();
+    }
+
+    /// <summary>Persists decided batches, in order, in one SQL transaction.</summary>
+    public void Persist(IReadOnlyList<DecidedBatch> batches)
+    {
+        if (batches.Count == 0) return;
+        using var transaction = _connection.BeginTransaction();
+        _statements.Enlist(transaction);
+        foreach (var batch in batches)
+        {
+            foreach (var write in batch.Writes) _statements.UpsertKv(write);
+            foreach (var entry in batch.Entries) _statements.InsertLog(entry);
+            foreach (var (device, ts) in batch.DeviceTimestamps) _statements.UpsertDevice(device, ts);
+            _statements.SetProgress(batch.Zone, batch.Seq + 1);
+        }
+        transaction.Commit();
+        _statements.Enlist(null);
+    }
+
+    public IEnumerable<(string Key, StoredValue Value)> ReadAllKv()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT key, value, version FROM kv";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var value = reader.IsDBNull(1) ? null : reader.GetString(1);
+            yield return (reader.GetString(0), new StoredValue(value is not null, value, unchecked((ulong)reader.GetInt64(2))));
+        }
+    }
+
+    public Dictionary<string, ulong> ReadDeviceTimestamps()
+    {
+        var result = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT device, last_ts FROM devices";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) result[reader.GetString(0)] = (ulong)reader.GetInt64(1);
+        return result;
+    }
+
+    public ulong NextSeq(string zone) =>
+        Scalar("SELECT next_seq FROM progress WHERE zone = $zone", ("$zone", zone)) is { } text ? ulong.Parse(text) : 1;
+
+    /// <summary>The committed or aborted transaction of <paramref name="device"/> at <paramref name="timestamp"/>.</summary>
+    public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) =>
+        _statements.TryFindDecided(device, timestamp, out entry);
+
+    /// <summary>The log in (zone, seq, pos) order, for audits and replays.</summary>
+    public IEnumerable<DecidedEntry> ReadLog()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog ORDER BY zone, seq, pos";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return Statements.ReadEntry(reader);
+    }
+
+    private string? Scalar(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command.ExecuteScalar()?.ToString();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _statements.Dispose();
+        _connection.Dispose();
+    }
+
+    /// <summary>Prepared statements reused for every commit.</summary>
+    private sealed class Statements : IDisposable
+    {
+        private readonly SqliteCommand _upsertKv, _insertLog, _upsertDevice, _setProgress, _findDecided;
+
+        public Statements(SqliteConnection connection)
+        {
+            _upsertKv = Command(connection, "INSERT INTO kv(key, value, version) VALUES ($key, $value, $version) ON CONFLICT(key) DO UPDATE SET value = excluded.value, version = excluded.version",
+                ("$key", SqliteType.Text), ("$value", SqliteType.Text), ("$version", SqliteType.Integer));
+            _insertLog = Command(connection, "INSERT INTO txlog(zone, seq, pos, device, ts, digest, status, result, reason, tx) VALUES ($zone, $seq, $pos, $device, $ts, $digest, $status, $result, $reason, $tx)",
+                ("$zone", SqliteType.Text), ("$seq", SqliteType.Integer), ("$pos", SqliteType.Integer), ("$device", SqliteType.Text), ("$ts", SqliteType.Integer),
+                ("$digest", SqliteType.Blob), ("$status", SqliteType.Integer), ("$result", SqliteType.Text), ("$reason", SqliteType.Text), ("$tx", SqliteType.Blob));
+            _upsertDevice = Command(connection, "INSERT INTO devices(device, last_ts) VALUES ($device, $ts) ON CONFLICT(device) DO UPDATE SET last_ts = excluded.last_ts",
+                ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
+            _setProgress = Command(connection, "INSERT INTO progress(zone, next_seq) VALUES ($zone, $next) ON CONFLICT(zone) DO UPDATE SET next_seq = excluded.next_seq",
+                ("$zone", SqliteType.Text), ("$next", SqliteType.Integer));
+            _findDecided = Command(connection, "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog WHERE device = $device AND ts = $ts AND status != 3 ORDER BY zone, seq, pos LIMIT 1",
+                ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
+        }
+
+        private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, type) in parameters) command.Parameters.Add(name, type);
+            return command;
+        }
+
+        public void Enlist(SqliteTransaction? transaction)
+        {
+            _upsertKv.Transaction = _insertLog.Transaction = _upsertDevice.Transaction = _setProgress.Transaction = transaction;
+        }
+
+        public void UpsertKv(AppliedWrite write)
+        {
+            _upsertKv.Parameters[0].Value = write.Key;
+            _upsertKv.Parameters[1].Value = (object?)write.Value ?? DBNull.Value;
+            _upsertKv.Parameters[2].Value = unchecked((long)write.Version);
+            _upsertKv.ExecuteNonQuery();
+        }
+
+        public void InsertLog(DecidedEntry entry)
+        {
+            var p = _insertLog.Parameters;
+            p[0].Value = entry.Zone;
+            p[1].Value = (long)entry.Seq;
+            p[2].Value = entry.Position;
+            p[3].Value = entry.Device;
+            p[4].Value = (long)entry.Timestamp;
+            p[5].Value = entry.TxDigest.ToArray();
+            p[6].Value = (int)entry.Status;
+            p[7].Value = entry.Result;
+            p[8].Value = entry.Reason;
+            p[9].Value = entry.Tx;
+            _insertLog.ExecuteNonQuery();
+        }
+
+        public void UpsertDevice(string device, ulong timestamp)
+        {
+            _upsertDevice.Parameters[0].Value = device;
+            _upsertDevice.Parameters[1].Value = (long)timestamp;
+            _upsertDevice.ExecuteNonQuery();
+        }
+
+        public void SetProgress(string zone, ulong next)
+        {
+            _setProgress.Parameters[0].Value = zone;
+            _setProgress.Parameters[1].Value = (long)next;
+            _setProgress.ExecuteNonQuery();
+        }
+
+        public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry)
+        {
+            _findDecided.Parameters[0].Value = device;
+            _findDecided.Parameters[1].Value = (long)timestamp;
+            using var reader = _findDecided.ExecuteReader();
+            if (!reader.Read())
+            {
+                entry = null!;
+                return false;
+            }
+            entry = ReadEntry(reader);
+            return true;
+        }
+
+        public static DecidedEntry ReadEntry(SqliteDataReader reader) => new(
+            reader.GetString(0), (ulong)reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), (ulong)reader.GetInt64(4),
+            new Bytes32((byte[])reader[5]), (TxStatus)reader.GetInt32(6), reader.GetString(7), reader.GetString(8), (byte[])reader[9]);
+
+        public void Dispose()
+        {
+            _upsertKv.Dispose();
+            _insertLog.Dispose();
+            _upsertDevice.Dispose();
+            _setProgress.Dispose();
+            _findDecided.Dispose();
+        }
+    }
+}

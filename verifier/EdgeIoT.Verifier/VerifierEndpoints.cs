@@ -1,0 +1,143 @@
+using System.Text.Json;
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Envelope;
+using EdgeIoT.Core.Execution;
+using EdgeIoT.Core.Quorum;
+using EdgeIoT.Verifier.Protocol;
+using EdgeIoT.Verifier.Storage;
+using EdgeIoT.Wire;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeIoT.Verifier;
+
+/// <summary>The verifier's HTTP API (docs/protocol.md): VERIFY from executors, reads, device requests, status.</summary>
+public sealed class VerifierEndpoints(
+    NetworkRegistry registry,
+    VerifierCore core,
+    VerifierLoop loop,
+    CommittedStateCache cache,
+    Responder responder,
+    SigningKey verifierKey,
+    ILogger logger)
+{
+    public const string Protobuf = "application/x-protobuf";
+    public const int MaxReadKeys = 4096;
+    private long _verifyRejected, _verifyAccepted, _verifyForDecided;
+
+    public int MaxVerifyBytes => 2 * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 512) + 256 * 1024;
+
+    public void Map(WebApplication app)
+    {
+        app.MapPost("/v1/verify", VerifyAsync);
+        app.MapPost("/v1/read", ReadAsync);
+        app.MapPost("/v1/transactions", TransactionAsync);
+        app.MapGet("/v1/status", Status);
+        app.MapGet("/healthz", () => Results.Ok("ok"));
+    }
+
+    /// <summary>
+    /// Accepts a VERIFY only from a registered executor with a valid signature and a batch matching
+    /// its digest. VERIFY for an already decided (zone, k) is dropped before any cryptography
+    /// (flooding, serverlessbft §5.3).
+    /// </summary>
+    private async Task<IResult> VerifyAsync(HttpRequest request, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(request, MaxVerifyBytes, ct);
+        if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {MaxVerifyBytes} bytes");
+        if (!SignedMessages.TryParse(Signed.Parser, body, out var signed) || !SignedMessages.TryParse(Wire.Verify.Parser, signed.Body.Span, out var verify))
+            return Reject(StatusCodes.Status400BadRequest, "not a Signed{Verify} protobuf");
+        if (signed.Signer >= registry.Executors.Members.Count)
+            return Reject(StatusCodes.Status403Forbidden, $"executor index {signed.Signer} is not registered");
+        if (verify.Seq < core.NextSeq(verify.Zone))
+        {
+            Interlocked.Increment(ref _verifyForDecided);
+            return Results.Accepted(value: "already decided");
+        }
+        if (!SignedMessages.Verify(signed, SignatureDomain.Verify, registry.Executors.Members[(int)signed.Signer].Key))
+            return Reject(StatusCodes.Status403Forbidden, $"VERIFY signature does not verify under executor {registry.Executors.Members[(int)signed.Signer].Id}'s key");
+        if (!Bytes32.TryCreate(verify.BatchDigest.Span, out var batchDigest) || verify.Batch is null || Batches.Digest(verify.Batch) != batchDigest)
+            return Reject(StatusCodes.Status400BadRequest, "the batch does not match its digest");
+        var vote = new VerifyVote((int)signed.Signer, verify, batchDigest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span));
+        if (!loop.TryEnqueue(vote)) return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        Interlocked.Increment(ref _verifyAccepted);
+        return Results.Accepted();
+    }
+
+    private IResult Reject(int status, string reason)
+    {
+        Interlocked.Increment(ref _verifyRejected);
+        logger.LogWarning("rejected a VERIFY: {Reason}", reason);
+        return Results.Text(reason, statusCode: status);
+    }
+
+    /// <summary>Current committed values and versions (serverlessbft Fig. 3 lines 17-18). Executors never write.</summary>
+    private async Task<IResult> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(request, 1 << 20, ct);
+        if (body is null || !SignedMessages.TryParse(ReadRequest.Parser, body, out var read) || read.Keys.Count > MaxReadKeys)
+            return Results.Text($"expected a ReadRequest of at most {MaxReadKeys} keys", statusCode: StatusCodes.Status400BadRequest);
+        var response = new ReadResponse();
+        foreach (var key in read.Keys)
+        {
+            var value = cache.Get(key);
+            var item = new ReadItem { Key = key, Found = value.Found, Version = value.Version };
+            if (value.Value is not null) item.Value = value.Value;
+            response.Items.Add(item);
+        }
+        return Results.Bytes(response.ToByteArray(), Protobuf);
+    }
+
+    /// <summary>
+    /// A device that timed out sends its transaction here (serverlessbft §5.1.2). A decided
+    /// transaction gets its RESPONSE again; otherwise the answer is "pending".
+    /// </summary>
+    private async Task<IResult> TransactionAsync(HttpRequest request, CancellationToken ct)
+    {
+        var body = await ReadBodyAsync(request, registry.Protocol.MaxTxBytes, ct);
+        if (body is null) return Results.Json(new { status = "rejected", reason = RejectReason.PayloadTooLarge.Code() }, statusCode: StatusCodes.Status413PayloadTooLarge);
+        if (!DeviceTransaction.TryDecode(body, registry, registry.Protocol.MaxTxBytes, out var tx, out var rejection))
+            return Results.Json(new { status = "rejected", reason = rejection.Code, detail = rejection.Detail }, statusCode: StatusCodes.Status400BadRequest);
+        DecidedEntry? decided;
+        try
+        {
+            decided = await loop.QueryAsync(tx, ct);
+        }
+        catch (InvalidOperationException)
+        {
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+        if (decided is null) return Results.Json(new { status = "pending" }, statusCode: StatusCodes.Status202Accepted);
+        return Results.Text(System.Text.Encoding.ASCII.GetString(Responder.ToResponse(decided).Sign(verifierKey)), "application/jose", statusCode: StatusCodes.Status200OK);
+    }
+
+    private IResult Status()
+    {
+        var metrics = core.Metrics;
+        var zones = registry.Zones.ToDictionary(z => z.Id, z => new { next_seq = core.NextSeq(z.Id) });
+        return Results.Json(new
+        {
+            zones,
+            votes = new { counted = metrics.VotesCounted, for_decided = metrics.VotesForDecided + Interlocked.Read(ref _verifyForDecided), duplicates = metrics.DuplicateVotes, too_far_ahead = metrics.VotesTooFarAhead, rejected = Interlocked.Read(ref _verifyRejected) },
+            decided = new { batches = metrics.BatchesDecided, committed = metrics.Committed, aborted = metrics.Aborted, rejected = metrics.Rejected, duplicates = metrics.Duplicates },
+            published = new { responses = Interlocked.Read(ref responder.ResponsesPublished), notices = Interlocked.Read(ref responder.NoticesPublished), failures = Interlocked.Read(ref responder.PublishFailures) },
+            rows = cache.RowCount,
+        }, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Reads a request body of at most <paramref name="maxBytes"/>; null when it is larger.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
+        if (request.ContentLength is > 0 and var length && length > maxBytes) return null;
+        using var buffer = new MemoryStream(request.ContentLength is > 0 and <= int.MaxValue ? (int)request.ContentLength : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,74 @@
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Hosting;
+using EdgeIoT.Core.Mqtt;
+using EdgeIoT.Verifier.Protocol;
+using EdgeIoT.Verifier.Storage;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace EdgeIoT.Verifier;
+
+/// <summary>Wires the verifier core to SQLite, Kestrel and MQTT.</summary>
+public static class VerifierHost
+{
+    public static async Task<int> RunAsync(ProcessConfig config, NetworkRegistry registry, SigningKey key, CancellationToken stop)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(LogLevels.Parse(config.LogLevel));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        var (host, port) = Endpoints.Parse(config.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Parse(host), port);
+            kestrel.Limits.MaxRequestBodySize = null; // every endpoint bounds its own body
+            kestrel.Limits.MaxConcurrentConnections = 1024;
+        });
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("verifier");
+
+        var dataDir = config.Resolve(config.DataDir);
+        using var database = VerifierDatabase.Open(Path.Combine(dataDir, "verifier.db"), registry);
+        var cache = new CommittedStateCache(database);
+        var core = new VerifierCore(registry, cache);
+        foreach (var zone in registry.Zones)
+            logger.LogInformation("zone {Zone}: resuming at k_max {Seq}", zone.Id, core.NextSeq(zone.Id));
+
+        await using var mqtt = new MqttClient(new MqttClientOptions
+        {
+            Host = registry.Mqtt.Host,
+            Port = registry.Mqtt.Port,
+            ClientId = $"verifier-{registry.NetworkId}-{Environment.ProcessId}",
+            KeepAliveSeconds = registry.Mqtt.KeepAliveSeconds,
+        }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt"));
+        var topics = new Topics(registry.Mqtt.TopicPrefix);
+        var responder = new Responder(key, topics, new MqttPublisher(mqtt), TimeProvider.System, logger);
+        var loop = new VerifierLoop(core, database, cache, responder, logger);
+        new VerifierEndpoints(registry, core, loop, cache, responder, key, logger).Map(app);
+
+        await mqtt.ConnectAsync(stop);
+        var loopTask = Task.Factory.StartNew(() => loop.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
+        var responderTask = Task.Run(() => responder.RunAsync(stop));
+        using var ticker = new Timer(_ => loop.Tick(), null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        await app.StartAsync(stop);
+        HostRuntime.AnnounceReady("verifier", config.Id);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        logger.LogInformation("stopping");
+        await app.StopAsync(CancellationToken.None);
+        await Task.WhenAll(loopTask, responderTask);
+        return 0;
+    }
+}
+
+/// <summary>Adapts the MQTT client to the publisher the responder uses.</summary>
+internal sealed class MqttPublisher(MqttClient client) : IMessagePublisher
+{
+    public bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos) => client.TryPublish(topic, payload, qos);
+}

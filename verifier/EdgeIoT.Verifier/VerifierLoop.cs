@@ -1,0 +1,103 @@
+using System.Threading.Channels;
+using EdgeIoT.Core.Envelope;
+using EdgeIoT.Verifier.Protocol;
+using EdgeIoT.Verifier.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeIoT.Verifier;
+
+/// <summary>
+/// The only thread that touches the verifier core and the database. It drains every queued input,
+/// then persists everything decided in one SQL transaction (group commit), applies it to the cache,
+/// advances the core, and only then hands the decisions to the responder: a device is never told
+/// about a commit that a crash could still lose.
+/// </summary>
+public sealed class VerifierLoop
+{
+    public const int QueueCapacity = 65_536;
+    private const int MaxInputsPerRound = 4_096;
+
+    private readonly VerifierCore _core;
+    private readonly VerifierDatabase _database;
+    private readonly CommittedStateCache _cache;
+    private readonly Responder _responder;
+    private readonly ILogger _logger;
+    private readonly Channel<Input> _inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(QueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    public VerifierLoop(VerifierCore core, VerifierDatabase database, CommittedStateCache cache, Responder responder, ILogger logger)
+    {
+        _core = core;
+        _database = database;
+        _cache = cache;
+        _responder = responder;
+        _logger = logger;
+    }
+
+    public long QueueFullDrops;
+
+    /// <summary>Queues a vote without blocking; false when the queue is full (the executor retries).</summary>
+    public bool TryEnqueue(VerifyVote vote)
+    {
+        if (_inputs.Writer.TryWrite(new Input(vote, null, null))) return true;
+        Interlocked.Increment(ref QueueFullDrops);
+        return false;
+    }
+
+    /// <summary>Asks the loop about a device transaction (the device's direct request, §5.1.2).</summary>
+    public Task<DecidedEntry?> QueryAsync(DeviceTransaction tx, CancellationToken ct)
+    {
+        var answer = new TaskCompletionSource<DecidedEntry?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inputs.Writer.TryWrite(new Input(null, tx, answer))) answer.SetException(new InvalidOperationException("verifier is overloaded"));
+        return answer.Task.WaitAsync(ct);
+    }
+
+    public void Tick() => _inputs.Writer.TryWrite(new Input(null, null, null));
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var reader = _inputs.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(ct))
+            {
+                for (var handled = 0; handled < MaxInputsPerRound && reader.TryRead(out var input); handled++)
+                    Handle(input);
+                var decided = _core.TakeReady();
+                if (decided.Count > 0)
+                {
+                    _database.Persist(decided);
+                    _cache.Apply(decided);
+                }
+                _core.Advance();
+                foreach (var batch in decided) _responder.Enqueue(batch);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Handle(Input input)
+    {
+        if (input.Vote is { } vote)
+        {
+            var verdict = _core.OnVerify(vote);
+            if (verdict is VoteVerdict.TooFarAhead or VoteVerdict.UnknownZone)
+                _logger.LogDebug("VERIFY from executor {Executor} for {Zone}/{Seq} dropped: {Verdict}", vote.Executor, vote.Zone, vote.Seq, verdict);
+        }
+        else if (input.Query is { } tx)
+        {
+            input.Answer!.SetResult(_cache.TryFindDecided(tx.DeviceId, tx.Timestamp, out var entry) && entry.TxDigest == tx.Digest ? entry : null);
+        }
+        else
+        {
+            _core.Tick();
+        }
+    }
+
+    private readonly record struct Input(VerifyVote? Vote, DeviceTransaction? Query, TaskCompletionSource<DecidedEntry?>? Answer);
+}
