@@ -278,16 +278,21 @@ internal static class PeerSockets
     public static void Configure(Socket socket, PeerLinksOptions options)
     {
         socket.NoDelay = true;
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        // Dead-peer detection is tuning, not correctness: a kernel that lacks one of these options (some
+        // sandboxes do) must still get working links, so each is best effort.
         var deadSeconds = Math.Max(1, options.DeadPeerTimeoutMs / 1000);
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, deadSeconds / 2));
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, deadSeconds / 10));
-        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 5);
+        TrySet(() => socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true));
+        TrySet(() => socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, deadSeconds / 2)));
+        TrySet(() => socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, deadSeconds / 10)));
+        TrySet(() => socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 5));
         if (OperatingSystem.IsLinux())
-        {
-            Span<byte> value = stackalloc byte[sizeof(int)];
-            BitConverter.TryWriteBytes(value, options.DeadPeerTimeoutMs);
-            socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, value);
-        }
+            TrySet(() => socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, BitConverter.GetBytes(options.DeadPeerTimeoutMs)));
+    }
+
+    private static void TrySet(Action set)
+    {
+        try { set(); }
+        catch (SocketException) { }
+        catch (PlatformNotSupportedException) { }
     }
 }

@@ -35,6 +35,7 @@ public sealed class PeerLinksOptions
     /// <summary>
     /// Extra one-way delay added to every frame, for emulating wide-area links on a machine without netem.
     /// Frames are held in the writer until due, in order. Ignored when <see cref="SendDelayMsFor"/> is set.
+    /// Held frames occupy the queue, so a link carries at most QueueCapacity frames per delay period.
     /// </summary>
     public int SendDelayMs { get; init; }
 
