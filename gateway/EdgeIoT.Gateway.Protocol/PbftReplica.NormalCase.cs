@@ -84,7 +84,7 @@ public sealed partial class PbftReplica
     {
         if (entry.PrePrepare is not { } prePrepare || prePrepare.View != View) return;
         var digest = prePrepare.Digest;
-        var prepared = LogEntry.Count(entry.Prepares, View, digest, excluding: _options.Primary(View)) >= 2 * _options.F;
+        var prepared = LogEntry.Count(entry.Prepares, View, digest, excluding: _options.Primary(View)) >= _options.PreparesNeeded;
         if (!prepared) return;
 
         if (entry.CommitSentInView != View)

@@ -35,11 +35,13 @@ public sealed partial class VerifierCore
     private bool _awaitingAdvance;
     private long _tick;
 
-    public VerifierCore(NetworkRegistry registry, ICommittedState state)
+    /// <param name="unsafeMatchQuorum">Testing only: accept this many matching VERIFY instead of f_E+1
+    /// (the simulator's <c>--unsafe verifier-quorum</c>); 0 means the safe quorum.</param>
+    public VerifierCore(NetworkRegistry registry, ICommittedState state, int unsafeMatchQuorum = 0)
     {
         _registry = registry;
         _state = state;
-        _matchQuorum = registry.Executors.MatchQuorum;
+        _matchQuorum = unsafeMatchQuorum > 0 ? unsafeMatchQuorum : registry.Executors.MatchQuorum;
         for (var i = 0; i < registry.Zones.Count; i++)
         {
             var zone = registry.Zones[i];

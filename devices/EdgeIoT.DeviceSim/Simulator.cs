@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Hosting;
+using EdgeIoT.Devices;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeIoT.DeviceSim;
+
+/// <summary>
+/// Runs many closed-loop devices (each waits for its verified response before sending the next
+/// transaction, as in both papers' evaluations) over a few shared MQTT connections.
+/// </summary>
+internal static class Simulator
+{
+    public static async Task<int> RunAsync(ProcessConfig config, NetworkRegistry registry, SimulatorOptions options, CancellationToken stop)
+    {
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+            b.SetMinimumLevel(LogLevel.Warning);
+        });
+        var count = options.Devices ?? registry.Devices.Count;
+        if (count > registry.Devices.Count)
+            throw new ConfigurationException($"{count} devices requested but the registry has {registry.Devices.Count}; provision more");
+        var keysDir = config.Resolve(config.KeyFile);
+        var workload = Workloads.Create(options.Workload, registry.Applications);
+        var connectionCount = Math.Clamp(options.Connections ?? (count + 15) / 16, 1, count);
+        var connections = new List<DeviceConnection>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var stats = new SimulatorStats();
+        try
+        {
+            for (var i = 0; i < connectionCount; i++)
+            {
+                var connection = new DeviceConnection(registry, $"devicesim-{Environment.ProcessId}-{i}", loggers.CreateLogger("mqtt"));
+                connections.Add(connection);
+                await connection.ConnectAsync(stop);
+            }
+            var devices = new List<DeviceClient>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var info = registry.Devices[i];
+                var key = KeyFile.Read(Path.Combine(keysDir, $"{info.Id}.key"));
+                devices.Add(await DeviceClient.AttachAsync(connections[i % connectionCount], new DeviceIdentity(info.Id, info.Zone, key), http, new DeviceClientOptions
+                {
+                    ResponseTimeoutMs = registry.Protocol.DeviceTimeoutMs,
+                    ResponseTimeoutMaxMs = registry.Protocol.DeviceTimeoutMaxMs,
+                    RefusalQuorum = registry.Zone(info.Zone).FaultyGateways + 1,
+                }, stop));
+            }
+            HostRuntime.AnnounceReady("devicesim", config.Id);
+
+            var clock = Stopwatch.StartNew();
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            if (options.Seconds is { } seconds) run.CancelAfter(TimeSpan.FromSeconds(seconds));
+            long committedAtWarmup = 0;
+            double warmupEnd = 0;
+            var reporter = Task.Run(async () =>
+            {
+                using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+                var warmedUp = options.WarmupSeconds <= 0;
+                try
+                {
+                    while (await tick.WaitForNextTickAsync(run.Token))
+                    {
+                        if (!warmedUp && clock.Elapsed.TotalSeconds >= options.WarmupSeconds)
+                        {
+                            warmedUp = true;
+                            committedAtWarmup = Interlocked.Read(ref stats.Committed);
+                            warmupEnd = clock.Elapsed.TotalSeconds;
+                        }
+                        Console.Out.WriteLine(stats.StatsLine(clock.Elapsed.TotalSeconds));
+                        Console.Out.Flush();
+                    }
+                }
+                catch (OperationCanceledException) { }
+            });
+            await Task.WhenAll(devices.Select((device, index) => RunDeviceAsync(device, workload, new Random(options.Seed * 7919 + index), options, stats, run.Token)));
+            var duration = clock.Elapsed.TotalSeconds;
+            run.Cancel();
+            await reporter;
+            var measured = duration - warmupEnd;
+            Console.Out.WriteLine(stats.SummaryLine(duration, measured, Interlocked.Read(ref stats.Committed) - committedAtWarmup, count, options.Workload));
+            Console.Out.Flush();
+            return Interlocked.Read(ref stats.TimedOut) > 0 ? 1 : 0;
+        }
+        finally
+        {
+            foreach (var connection in connections) await connection.DisposeAsync();
+        }
+    }
+
+    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, SimulatorOptions options, SimulatorStats stats, CancellationToken ct)
+    {
+        for (var sent = 0; !ct.IsCancellationRequested && (options.TransactionsPerDevice is not { } limit || sent < limit); sent++)
+        {
+            var item = workload.Next(random, device.Identity.Id);
+            Interlocked.Increment(ref stats.InFlight);
+            try
+            {
+                var result = await device.SubmitAsync(item.App, item.Op, item.Args, ct);
+                stats.Record(result);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref stats.InFlight);
+            }
+        }
+    }
+}

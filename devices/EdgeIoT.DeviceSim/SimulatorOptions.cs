@@ -1,0 +1,33 @@
+using EdgeIoT.Devices;
+
+namespace EdgeIoT.DeviceSim;
+
+internal sealed record SimulatorOptions(string Workload, int? Devices, double? Seconds, int? TransactionsPerDevice, int? Connections, double WarmupSeconds, int Seed)
+{
+    public static SimulatorOptions Parse(IReadOnlyList<string> args, string usage)
+    {
+        string workload = "mixed";
+        int? devices = null, perDevice = null, connections = null;
+        double? seconds = null;
+        double warmup = 0;
+        var seed = 1;
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\nusage: {usage}");
+            switch (args[i])
+            {
+                case "--workload": workload = Value(); break;
+                case "--devices": devices = int.Parse(Value()); break;
+                case "--seconds": seconds = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--transactions-per-device": perDevice = int.Parse(Value()); break;
+                case "--connections": connections = int.Parse(Value()); break;
+                case "--warmup-seconds": warmup = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--seed": seed = int.Parse(Value()); break;
+                default: throw new ArgumentException($"unknown option {args[i]}\nusage: {usage}");
+            }
+        }
+        if (!Workloads.Names.Contains(workload)) throw new ArgumentException($"unknown workload \"{workload}\" (known: {string.Join(", ", Workloads.Names)})");
+        if (devices is < 1) throw new ArgumentException("--devices must be at least 1");
+        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed);
+    }
+}

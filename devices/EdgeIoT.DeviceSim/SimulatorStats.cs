@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace EdgeIoT.DeviceSim;
+
+/// <summary>
+/// Counters of the simulated devices, written to stdout as one JSON line per second
+/// ({"type":"stats",...}) and a final {"type":"summary",...}; the launcher renders them.
+/// </summary>
+internal sealed class SimulatorStats
+{
+    public long Committed, Aborted, Rejected, Refused, TimedOut, ResponsesVerified, InFlight, Retries;
+    public LatencyWindow Latency { get; } = new();
+
+    public void Record(EdgeIoT.Devices.DeviceResult result)
+    {
+        switch (result.Outcome)
+        {
+            case EdgeIoT.Devices.DeviceOutcome.Committed: Interlocked.Increment(ref Committed); break;
+            case EdgeIoT.Devices.DeviceOutcome.Aborted: Interlocked.Increment(ref Aborted); break;
+            case EdgeIoT.Devices.DeviceOutcome.Rejected: Interlocked.Increment(ref Rejected); break;
+            case EdgeIoT.Devices.DeviceOutcome.RefusedByGateways: Interlocked.Increment(ref Refused); break;
+            case EdgeIoT.Devices.DeviceOutcome.TimedOut: Interlocked.Increment(ref TimedOut); break;
+        }
+        if (result.Outcome is EdgeIoT.Devices.DeviceOutcome.Committed or EdgeIoT.Devices.DeviceOutcome.Aborted or EdgeIoT.Devices.DeviceOutcome.Rejected)
+        {
+            Interlocked.Increment(ref ResponsesVerified);
+            Latency.Add(result.LatencyMs);
+        }
+        Interlocked.Add(ref Retries, result.Retries);
+    }
+
+    public string StatsLine(double elapsedSeconds)
+    {
+        var window = Latency.TakeWindow();
+        return JsonSerializer.Serialize(new
+        {
+            type = "stats",
+            elapsed_s = Math.Round(elapsedSeconds, 3),
+            committed = Interlocked.Read(ref Committed),
+            aborted = Interlocked.Read(ref Aborted),
+            rejected = Interlocked.Read(ref Rejected) + Interlocked.Read(ref Refused),
+            responses_verified = Interlocked.Read(ref ResponsesVerified),
+            timeouts = Interlocked.Read(ref TimedOut),
+            in_flight = Interlocked.Read(ref InFlight),
+            latency_ms = new { p50 = Round(window.P50), p90 = Round(window.P90), p99 = Round(window.P99) },
+        });
+    }
+
+    public string SummaryLine(double durationSeconds, double measuredSeconds, long committedInWindow, int devices, string workload)
+    {
+        var overall = Latency.Overall();
+        return JsonSerializer.Serialize(new
+        {
+            type = "summary",
+            devices,
+            workload,
+            duration_s = Math.Round(durationSeconds, 3),
+            committed = Interlocked.Read(ref Committed),
+            aborted = Interlocked.Read(ref Aborted),
+            rejected = Interlocked.Read(ref Rejected) + Interlocked.Read(ref Refused),
+            responses_verified = Interlocked.Read(ref ResponsesVerified),
+            timeouts = Interlocked.Read(ref TimedOut),
+            retries = Interlocked.Read(ref Retries),
+            throughput_tps = measuredSeconds > 0 ? Math.Round(committedInWindow / measuredSeconds, 1) : 0,
+            latency_ms = new { p50 = Round(overall.P50), p90 = Round(overall.P90), p99 = Round(overall.P99) },
+        });
+    }
+
+    private static double Round(double value) => Math.Round(value, 2);
+}
