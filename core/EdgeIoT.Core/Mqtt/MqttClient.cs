@@ -40,6 +40,9 @@ public sealed partial class MqttClient : IAsyncDisposable, IDisposable
     private readonly TaskCompletionSource _firstConnack = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _isConnected;
     private volatile bool _disposing;
+    /// <summary>Cancelled when disposal starts, to end a pending ConnectAsync. Not disposed: it has no
+    /// timer, and a late ConnectAsync must still be able to link to it.</summary>
+    private readonly CancellationTokenSource _disposed = new();
     private Task? _teardown;
 
     private long _connections;
@@ -118,21 +121,17 @@ public sealed partial class MqttClient : IAsyncDisposable, IDisposable
             ObjectDisposedException.ThrowIf(_disposing, this);
             if (_connectStarted) throw new InvalidOperationException("ConnectAsync may be called only once per MqttClient");
             _connectStarted = true;
-            // connect_async before loop_start: the network thread idles until a connect has set the client's
-            // state, and loop_stop could not join it if connect_async failed before doing so.
-            int rc = mosquitto_connect_async(_handle, _options.Host, _options.Port, _options.KeepAliveSeconds);
-            if (rc != 0 && !MqttErrors.IsTransient((MosquittoError)rc))
-                throw new MqttException((MosquittoError)rc, $"cannot connect to {_options.Host}:{_options.Port}");
-            if (rc != 0)
-                MqttLog.ConnectPending(_logger, _options.Host, _options.Port, MqttErrors.Describe(rc));
-            rc = mosquitto_loop_start(_handle);
-            if (rc != 0) throw new MqttException((MosquittoError)rc, "cannot start the MQTT network thread");
-            _loopRunning = true;
         }
 
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
         try
         {
-            await _firstConnack.Task.WaitAsync(ct).ConfigureAwait(false);
+            await StartNetworkThreadAsync(stop.Token).ConfigureAwait(false);
+            await _firstConnack.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(MqttClient));
         }
         catch (Exception e) when (e is OperationCanceledException or MqttException)
         {
@@ -142,11 +141,44 @@ public sealed partial class MqttClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Retries mosquitto_connect_async until it has a connection under way, then starts the network
+    /// thread. libmosquitto's thread idles until a connect attempt has got that far and never retries a
+    /// connect that failed at once (loopback answers a closed port immediately), so the first attempts
+    /// are ours; later reconnects are libmosquitto's.
+    /// </summary>
+    private async Task StartNetworkThreadAsync(CancellationToken ct)
+    {
+        int delayMs = _options.ReconnectDelayMinMs;
+        for (int attempt = 1; ; attempt++)
+        {
+            int rc;
+            lock (_lifecycleLock)
+            {
+                ObjectDisposedException.ThrowIf(_disposing, this);
+                rc = mosquitto_connect_async(_handle, _options.Host, _options.Port, _options.KeepAliveSeconds);
+                if (rc == 0)
+                {
+                    Check(mosquitto_loop_start(_handle), "start the MQTT network thread");
+                    _loopRunning = true;
+                    return;
+                }
+            }
+            if (!MqttErrors.IsTransient((MosquittoError)rc))
+                throw new MqttException((MosquittoError)rc, $"cannot connect to {_options.Host}:{_options.Port}");
+            if (attempt == 1) MqttLog.ConnectPending(_logger, _options.Host, _options.Port, MqttErrors.Describe(rc));
+            else MqttLog.ConnectAttemptFailed(_logger, _options.Host, _options.Port, MqttErrors.Describe(rc));
+            await Task.Delay(delayMs, ct).ConfigureAwait(false);
+            delayMs = Math.Min(delayMs * 2, _options.ReconnectDelayMaxMs);
+        }
+    }
+
     /// <summary>Disconnects, stops the network thread and frees native memory. Idempotent; pending
     /// operations fail with <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         _disposing = true;
+        _disposed.Cancel();
         var teardown = new Task(Teardown);
         var running = Interlocked.CompareExchange(ref _teardown, teardown, null);
         if (running is null)
