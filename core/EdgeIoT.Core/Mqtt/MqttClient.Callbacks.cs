@@ -168,6 +168,7 @@ public sealed unsafe partial class MqttClient
             return;
         }
         long connection = Interlocked.Increment(ref _connections);
+        ForgetUnwrittenAtMostOnce();
         MarkConnectedAndResubscribe();
         MqttLog.Connected(_logger, _displayId, _options.Host, _options.Port, connection);
         _firstConnack.TrySetResult();

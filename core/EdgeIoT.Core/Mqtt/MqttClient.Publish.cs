@@ -8,23 +8,37 @@ public sealed unsafe partial class MqttClient
     private const int HandleDisposed = int.MinValue;
 
     /// <summary>
-    /// Packet ids of QoS &gt; 0 publishes awaiting PUBACK, each with the task to complete (null for
-    /// <see cref="TryPublish"/>). The lock spans mosquitto_publish and the insertion, so an
-    /// acknowledgement cannot arrive for an id not yet recorded.
+    /// libmosquitto draws packet ids from one 16-bit counter (1..65535, shared with SUBSCRIBE) and does
+    /// not skip ids still in use: a new QoS 1 message with the id of an unacknowledged one silently
+    /// replaces it, and a QoS 0 write-completion would be taken for the older message's PUBACK. So no
+    /// publish is handed over while the oldest unfinished one is this many ids old; the gap to 65,535
+    /// leaves room for SUBSCRIBEs.
     /// </summary>
-    private readonly Dictionary<int, TaskCompletionSource?> _pendingAcks = new();
-    private readonly Lock _pendingLock = new();
+    private const long PacketIdReuseGuard = 60_000;
 
-    /// <summary>QoS &gt; 0 publishes handed to libmosquitto and not yet acknowledged by the broker.</summary>
+    /// <summary>A publish handed to libmosquitto whose on_publish has not fired yet.</summary>
+    private readonly record struct Unfinished(TaskCompletionSource? Waiter, long Sequence, bool AtMostOnce);
+
+    /// <summary>
+    /// Every publish handed to libmosquitto and not finished: QoS 0 until written to the socket, QoS
+    /// 1/2 until PUBACK/PUBCOMP. Keyed by packet id. The lock spans mosquitto_publish and the insertion,
+    /// so on_publish cannot fire for an id not yet recorded.
+    /// </summary>
+    private readonly Dictionary<int, Unfinished> _unfinished = new();
+    private readonly Queue<(int Mid, long Sequence)> _publishOrder = new();
+    private readonly Lock _publishLock = new();
+    private long _publishSequence;
+
+    /// <summary>Publishes handed to libmosquitto and not yet written (QoS 0) or acknowledged by the broker (QoS 1, 2).</summary>
     public int PendingPublishes
     {
-        get { lock (_pendingLock) return _pendingAcks.Count; }
+        get { lock (_publishLock) return _unfinished.Count; }
     }
 
     /// <summary>
     /// Hands a message to libmosquitto without blocking. Returns false, counts and logs the reason when
-    /// not connected, when <see cref="MqttClientOptions.MaxPendingPublishes"/> QoS &gt; 0 messages await
-    /// acknowledgement, or when libmosquitto refuses; network trouble never throws.
+    /// not connected, when <see cref="MqttClientOptions.MaxPendingPublishes"/> publishes are unfinished
+    /// (the broker is slow or unreachable), or when libmosquitto refuses; network trouble never throws.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid topic, QoS or payload size (programming errors).</exception>
     public bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain = false)
@@ -76,24 +90,39 @@ public sealed unsafe partial class MqttClient
     /// <returns>Null when libmosquitto took the message, otherwise why it did not.</returns>
     private string? Hand(ReadOnlySpan<byte> topicUtf8, ReadOnlySpan<byte> payload, int qos, bool retain, TaskCompletionSource? ackWaiter)
     {
-        int rc;
-        int mid;
-        if (qos == 0)
+        lock (_publishLock)
         {
-            rc = PublishNative(topicUtf8, payload, qos, retain, out _);
-            return rc == 0 ? null : DescribePublishError(rc);
+            if (_unfinished.Count >= _options.MaxPendingPublishes)
+                return $"{_unfinished.Count} publishes are unfinished (MaxPendingPublishes)";
+            long oldest = OldestUnfinishedSequence();
+            if (_publishSequence - oldest >= PacketIdReuseGuard)
+                return $"the oldest unacknowledged publish is {_publishSequence - oldest} packet ids old; a new one could reuse its id";
+            int rc = PublishNative(topicUtf8, payload, qos, retain, out int mid);
+            if (rc == HandleDisposed) return DescribePublishError(rc);
+            long sequence = _publishSequence++;
+            // For QoS > 0, NoConnection means libmosquitto queued the message and sends it after
+            // reconnecting; its acknowledgement then arrives as usual.
+            if (rc != 0 && (qos == 0 || rc != (int)MosquittoError.NoConnection)) return DescribePublishError(rc);
+            if (_unfinished.TryGetValue(mid, out var displaced))
+            {
+                // Only possible if SUBSCRIBEs consumed the guard's margin; never leave a waiter hanging.
+                displaced.Waiter?.TrySetException(new MqttException($"packet id {mid} was reused before its acknowledgement; delivery unknown"));
+            }
+            _unfinished[mid] = new Unfinished(ackWaiter, sequence, AtMostOnce: qos == 0);
+            _publishOrder.Enqueue((mid, sequence));
+            return null;
         }
-        lock (_pendingLock)
+    }
+
+    /// <summary>Caller holds <see cref="_publishLock"/>. Amortized O(1): finished heads are dropped lazily.</summary>
+    private long OldestUnfinishedSequence()
+    {
+        while (_publishOrder.TryPeek(out var head))
         {
-            if (_pendingAcks.Count >= _options.MaxPendingPublishes)
-                return $"{_pendingAcks.Count} publishes await acknowledgement (MaxPendingPublishes)";
-            rc = PublishNative(topicUtf8, payload, qos, retain, out mid);
-            // For QoS > 0, NoConnection means libmosquitto queued the message and will send it after
-            // reconnecting; the broker's acknowledgement then arrives as usual.
-            if (rc != 0 && rc != (int)MosquittoError.NoConnection) return DescribePublishError(rc);
-            _pendingAcks[mid] = ackWaiter;
+            if (_unfinished.TryGetValue(head.Mid, out var entry) && entry.Sequence == head.Sequence) return head.Sequence;
+            _publishOrder.Dequeue();
         }
-        return null;
+        return _publishSequence;
     }
 
     private int PublishNative(ReadOnlySpan<byte> topicUtf8, ReadOnlySpan<byte> payload, int qos, bool retain, out int mid)
@@ -129,22 +158,36 @@ public sealed unsafe partial class MqttClient
     /// <summary>Network thread: PUBACK (QoS 1), PUBCOMP (QoS 2) or, for QoS 0, the packet was written.</summary>
     private void OnPublish(int mid)
     {
-        TaskCompletionSource? waiter;
-        lock (_pendingLock)
+        Unfinished entry;
+        lock (_publishLock)
         {
-            if (!_pendingAcks.Remove(mid, out waiter)) return;
+            if (!_unfinished.Remove(mid, out entry)) return;
         }
-        waiter?.TrySetResult();
+        entry.Waiter?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Network thread, on CONNACK: libmosquitto discards unwritten QoS 0 packets when it reconnects,
+    /// so their on_publish will never come. QoS 1/2 messages stay; libmosquitto resends them.
+    /// </summary>
+    private void ForgetUnwrittenAtMostOnce()
+    {
+        lock (_publishLock)
+        {
+            foreach (var (mid, entry) in _unfinished)
+                if (entry.AtMostOnce) _unfinished.Remove(mid);
+        }
     }
 
     private void FailPendingPublishes(Exception reason)
     {
-        TaskCompletionSource?[] waiters;
-        lock (_pendingLock)
+        Unfinished[] entries;
+        lock (_publishLock)
         {
-            waiters = [.. _pendingAcks.Values];
-            _pendingAcks.Clear();
+            entries = [.. _unfinished.Values];
+            _unfinished.Clear();
+            _publishOrder.Clear();
         }
-        foreach (var waiter in waiters) waiter?.TrySetException(reason);
+        foreach (var entry in entries) entry.Waiter?.TrySetException(reason);
     }
 }

@@ -12,10 +12,7 @@ public sealed class MqttClientOptions
     /// <summary>The protocol's largest payload (a 268,435,455-byte packet minus its headers).</summary>
     public const int MaxPayloadBytesLimit = 256 * 1024 * 1024;
 
-    /// <summary>
-    /// MQTT packet ids are 16 bits and libmosquitto does not skip ids still in use, so keeping fewer
-    /// than half of them outstanding stops a new publish from reusing the id of an unacknowledged one.
-    /// </summary>
+    /// <summary>Half of MQTT's 65,535 packet ids: every unfinished publish holds one.</summary>
     public const int MaxPendingPublishesLimit = 32_768;
 
     public string Host { get; set; } = "127.0.0.1";
@@ -44,8 +41,9 @@ public sealed class MqttClientOptions
     public int MaxInflightMessages { get; set; } = 1000;
 
     /// <summary>
-    /// QoS 1/2 messages handed to the client and not yet acknowledged by the broker, including those
-    /// libmosquitto queues while disconnected (it has no bound of its own). Beyond it publishing fails.
+    /// Publishes handed to libmosquitto and not finished: QoS 0 until written to the socket, QoS 1/2
+    /// until acknowledged, including those libmosquitto keeps while disconnected. libmosquitto's queues
+    /// have no bound of their own; beyond this one publishing fails.
     /// </summary>
     public int MaxPendingPublishes { get; set; } = 16_384;
 
