@@ -20,6 +20,7 @@ public sealed class MqttReconnectTests(ITestOutputHelper output)
         await using var subscriber = await ConnectedClientAsync(Options(broker, "sub"), _log, inbox);
         await using var publisher = await ConnectedClientAsync(Options(broker, "pub"), _log);
         var subscriberLost = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.Disconnected += _ => throw new InvalidOperationException("a buggy handler must not stop the reconnect");
         subscriber.Disconnected += rc => subscriberLost.TrySetResult(rc);
         var publisherLost = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         publisher.Disconnected += rc => publisherLost.TrySetResult(rc);
@@ -56,7 +57,8 @@ public sealed class MqttReconnectTests(ITestOutputHelper output)
         await probing.WaitAsync(WaitLimit);
         Assert.All(received[..^1], m => Assert.Equal("queued", m.Text()));
         Assert.True(subscriber.IsConnected && publisher.IsConnected);
-        Assert.Empty(_log.AtLeast(LogLevel.Error));
+        Assert.Equal(1, subscriber.HandlerFailures);
+        Assert.All(_log.AtLeast(LogLevel.Error), e => Assert.IsType<InvalidOperationException>(e.Exception));
     }
 
     [Fact]
