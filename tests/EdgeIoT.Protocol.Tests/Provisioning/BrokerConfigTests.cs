@@ -24,8 +24,8 @@ public sealed class BrokerConfigTests : IDisposable
         Assert.Contains("persistence false", directives);
         Assert.Contains("max_queued_messages 100000", directives);
         Assert.Contains("max_inflight_messages 0", directives);
-        Assert.Contains("log_dest stdout", directives);
-        var limit = int.Parse(directives.Single(d => d.StartsWith("message_size_limit ")).Split(' ')[1]);
+        Assert.Contains("log_dest stderr", directives);
+        var limit = int.Parse(directives.Single(d => d.StartsWith("max_packet_size ")).Split(' ')[1]);
         var protocol = new ProtocolSettings();
         Assert.True(limit > protocol.MaxTxBytes * protocol.BatchSizeMax);
     }
