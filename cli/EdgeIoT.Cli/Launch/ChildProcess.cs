@@ -45,6 +45,10 @@ public sealed class ChildProcess
     public string Role { get; }
     public string LogPath { get; }
     public int Pid { get; private set; }
+    /// <summary>"gateway z1-g0", or just "verifier" when the id says it all.</summary>
+    public string Name => NameOf(Role, Id);
+
+    public static string NameOf(string role, string id) => role == id ? id : $"{role} {id}";
 
     /// <summary>Completes when the process printed its ready line.</summary>
     public Task Ready => _ready.Task;
@@ -84,7 +88,7 @@ public sealed class ChildProcess
         }
         foreach (var argument in _command.Arguments) info.ArgumentList.Add(argument);
 
-        WriteLog($"==== edgeiot {Now()}: starting {Role} {Id}: {_command}");
+        WriteLog($"==== edgeiot {Now()}: starting {Name}: {_command}");
         var process = new Process { StartInfo = info };
         try
         {
@@ -94,7 +98,7 @@ public sealed class ChildProcess
         {
             WriteLog($"==== edgeiot: could not start: {e.Message}");
             CloseLog();
-            throw new LaunchException($"cannot start {Role} {Id}: `{_command}` failed: {e.Message}");
+            throw new LaunchException($"cannot start {Name}: `{_command}` failed: {e.Message}");
         }
         _process = process;
         Pid = process.Id;

@@ -56,7 +56,7 @@ public sealed class HostBinaries : IHostCommands
         var dll = DllPath(role);
         if (!File.Exists(dll))
             throw new LaunchException(
-                $"cannot start {role} {id}: {dll} does not exist. Build the hosts with `dotnet build {SolutionFile} -c {Capitalized(Configuration)}` " +
+                $"the {role} host is not built: {dll} does not exist. Build with `dotnet build {SolutionFile} -c {Capitalized(Configuration)}` " +
                 $"(./edgeiot does it when sources change){(Configuration == "release" ? $", or set {ConfigurationVariable}=debug to run a Debug build" : "")}.");
         return new HostCommand(DotnetPath(), [dll, "--config", configPath, "--parent-watch", .. extraArguments]);
     }

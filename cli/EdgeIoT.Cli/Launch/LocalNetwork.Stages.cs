@@ -14,7 +14,7 @@ public sealed partial class LocalNetwork
         var problems = new List<string>();
         foreach (var member in members)
         {
-            if (Current(member.Id) is { HasExited: false }) problems.Add($"{member.Role} {member.Id} is already running");
+            if (Current(member.Id) is { HasExited: false }) problems.Add($"{ChildProcess.NameOf(member.Role, member.Id)} is already running");
             if (member.Stage == Stage.Broker)
             {
                 if (!File.Exists(_options.MosquittoPath))
@@ -26,9 +26,10 @@ public sealed partial class LocalNetwork
                 catch (LaunchException e) { problems.Add(e.Message); }
             }
             if (PortOf(member) is { } port && !PortProbe.IsFree(port))
-                problems.Add($"port {port} of {member.Role} {member.Id} is in use: another network, or a process left from an earlier run? (`ss -ltnp 'sport = :{port}'` names it)");
+                problems.Add($"port {port} of {ChildProcess.NameOf(member.Role, member.Id)} is in use: another network, or a process left from an earlier run? (`ss -ltnp 'sport = :{port}'` names it)");
         }
-        if (problems.Count > 0) throw new LaunchException("cannot start the network:\n  - " + string.Join("\n  - ", problems));
+        // One line per missing build, not one per process that would run it.
+        if (problems.Count > 0) throw new LaunchException("cannot start the network:\n  - " + string.Join("\n  - ", problems.Distinct()));
     }
 
     private int? PortOf(Member member) => member.Stage switch
@@ -106,8 +107,9 @@ public sealed partial class LocalNetwork
                 var readyOrExit = pending.SelectMany(p => new Task[] { p.Exit, probe ?? p.Ready });
                 var done = await Task.WhenAny(readyOrExit.Append(deadline));
                 cancellationToken.ThrowIfCancellationRequested();
-                if (pending.FirstOrDefault(p => p.HasExited) is { } exited)
-                    throw new LaunchException($"{exited.Role} {exited.Id} {ChildProcess.DescribeExit(exited.Exit.Result)} before it was ready.{TailText(exited)}");
+                // Ready first and then exited is not a start failure: the exit is reported like any other.
+                if (pending.FirstOrDefault(p => p.HasExited && !p.Ready.IsCompleted) is { } exited)
+                    throw new LaunchException($"{exited.Name} {ChildProcess.DescribeExit(exited.Exit.Result)} before it was ready.{TailText(exited)}");
                 if (done == deadline)
                     throw new LaunchException(
                         $"timed out after {_options.ReadyTimeout.TotalSeconds:0.#} s waiting for {Describe(pending)} to {(probe is null ? $"print \"{ReadyPrefix} <role> <id>\"" : $"accept connections on port {Registry.Mqtt.Port}")}." +
@@ -126,7 +128,7 @@ public sealed partial class LocalNetwork
     private static string Describe(IReadOnlyList<ChildProcess> processes)
     {
         var role = processes[0].Role;
-        return processes.Count == 1 ? $"{role} {processes[0].Id}" : $"{role}s {string.Join(", ", processes.Select(p => p.Id))}";
+        return processes.Count == 1 ? processes[0].Name : $"{role}s {string.Join(", ", processes.Select(p => p.Id))}";
     }
 
     private string TailText(ChildProcess process)

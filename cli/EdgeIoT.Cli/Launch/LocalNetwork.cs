@@ -118,7 +118,7 @@ public sealed partial class LocalNetwork : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new LaunchException($"{process.Role} {id} did not exit within {timeout.TotalSeconds:0.#} s");
+            throw new LaunchException($"{process.Name} did not exit within {timeout.TotalSeconds:0.#} s");
         }
     }
 

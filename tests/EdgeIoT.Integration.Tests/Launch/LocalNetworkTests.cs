@@ -274,7 +274,7 @@ public sealed class LocalNetworkTests : IAsyncLifetime
         {
             var error = await Assert.ThrowsAsync<LaunchException>(() => network.StartAllAsync());
 
-            Assert.Contains($"port {verifierPort} of verifier verifier is in use", error.Message);
+            Assert.Contains($"port {verifierPort} of verifier is in use", error.Message);
             Assert.False(File.Exists(Path.Combine(_layout.Root, "starts.txt")));
             Assert.False(File.Exists(network.LogPath("mosquitto")));
         }
@@ -293,7 +293,8 @@ public sealed class LocalNetworkTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<LaunchException>(() => network.StartAllAsync());
 
-        Assert.Contains($"cannot start verifier verifier: {repo.Path}/artifacts/bin/EdgeIoT.Verifier/release/EdgeIoT.Verifier.dll does not exist", error.Message);
+        Assert.Contains($"the verifier host is not built: {repo.Path}/artifacts/bin/EdgeIoT.Verifier/release/EdgeIoT.Verifier.dll does not exist", error.Message);
+        Assert.Single(error.Message.Split('\n'), line => line.Contains("EdgeIoT.Gateway.dll"));
         Assert.Contains("artifacts/bin/EdgeIoT.Functions/release/EdgeIoT.Functions.dll", error.Message);
         Assert.Contains("artifacts/bin/EdgeIoT.Gateway/release/EdgeIoT.Gateway.dll", error.Message);
         Assert.Contains("dotnet build EdgeIoT.sln -c Release", error.Message);
