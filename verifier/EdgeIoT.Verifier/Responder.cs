@@ -29,12 +29,14 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
         {
             await foreach (var batch in _batches.Reader.ReadAllAsync(ct))
             {
+                // Gateways first: they learn the decided timestamps before a device can act on its
+                // response, which narrows the window in which a replay reaches ordering.
+                Publish(topics.ZoneNotices(batch.Zone), Notice(batch).ToByteArray(), ref NoticesPublished);
                 foreach (var entry in batch.Entries)
                     if (Identifiers.IsValid(entry.Device) && !entry.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal))
                         Publish(topics.DeviceResponse(entry.Device), ToResponse(entry).Sign(verifierKey), ref ResponsesPublished);
                 foreach (var original in batch.Resends)
                     Publish(topics.DeviceResponse(original.Device), ToResponse(original).Sign(verifierKey), ref ResponsesPublished);
-                Publish(topics.ZoneNotices(batch.Zone), Notice(batch).ToByteArray(), ref NoticesPublished);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
