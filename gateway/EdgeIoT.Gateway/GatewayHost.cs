@@ -34,12 +34,23 @@ internal static class GatewayHost
         }, loggers.CreateLogger("mqtt"));
         var progress = new DeviceProgress();
         var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, TimeProvider.System, loggers.CreateLogger("ingress"));
-        var node = new GatewayNode(replica, invoker, executors, errors, progress, logger);
-        var ingress = new Ingress(registry, zone, node, errors, progress, topics, loggers.CreateLogger("ingress"));
+        var ingress = new Ingress(registry, zone, errors, progress, topics, loggers.CreateLogger("ingress"));
 
+        // Restore what PBFT needs to stay safe across a restart before anything else runs.
+        using var store = new GatewayStore(Path.Combine(config.Resolve(config.DataDir), "replica.db"), registry.Protocol.GatewayFsync);
+        var (persistedView, persistedEntries) = store.Load();
+        replica.Restore(persistedView, persistedEntries);
+        if (persistedView is not null)
+            logger.LogInformation("restored view {View} (h = {Low}, {Entries} entries){Changing}", replica.View, replica.LowWatermark, persistedEntries.Count,
+                replica.IsViewChanging ? $", resuming a view change to {replica.TargetView}" : "");
+        var node = new GatewayNode(replica, invoker, executors, errors, progress, store, ingress.AdmitRequest, logger);
+        ingress.Attach(node);
+
+        // A NEW-VIEW carries up to a window of batches; a frame must hold it.
+        var maxFrameBytes = (long)(registry.Protocol.WindowBatches + 1) * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + (1 << 20);
         await using var links = new PeerLinks(zone, gateway.Index, key, new PeerLinksOptions
         {
-            MaxFrameBytes = registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + 64 * 1024,
+            MaxFrameBytes = (int)Math.Min(maxFrameBytes, 64L << 20),
         }, ingress.OnPeerFrame, loggers.CreateLogger("peers"));
         node.Attach(links);
         await links.StartAsync(stop);

@@ -21,7 +21,8 @@ internal sealed class Ingress
     private readonly NetworkRegistry _registry;
     private readonly ZoneInfo _zone;
     private readonly TxAdmission _admission;
-    private readonly GatewayNode _node;
+    private readonly PeerMessageAuthenticator _authenticator;
+    private GatewayNode _node = null!;
     private readonly ErrorReporter _errors;
     private readonly DeviceProgress _progress;
     private readonly VerifiedTxCache _verified;
@@ -30,18 +31,24 @@ internal sealed class Ingress
     private readonly Channel<byte[]> _transactions = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite });
     public long Admitted, Refused, PeerRejected, NoticesRejected;
 
-    public Ingress(NetworkRegistry registry, ZoneInfo zone, GatewayNode node, ErrorReporter errors, DeviceProgress progress, Topics topics, ILogger logger)
+    public Ingress(NetworkRegistry registry, ZoneInfo zone, ErrorReporter errors, DeviceProgress progress, Topics topics, ILogger logger)
     {
         _registry = registry;
         _zone = zone;
         _admission = new TxAdmission(registry, zone.Id);
-        _node = node;
+        _authenticator = new PeerMessageAuthenticator(zone, registry.Verifier.Key, registry.Protocol);
         _errors = errors;
         _progress = progress;
         _topics = topics;
         _logger = logger;
         _verified = new VerifiedTxCache(4 * registry.Protocol.WindowBatches * registry.Protocol.BatchSizeMax);
     }
+
+    public void Attach(GatewayNode node) => _node = node;
+
+    /// <summary>Admits a transaction for ordering without the timestamp filter (the verifier asked for it, ERROR(T)).</summary>
+    public ClientRequest? AdmitRequest(byte[] raw) =>
+        _admission.TryAdmit(raw, out var tx, out _) ? new ClientRequest(tx.Digest, raw, tx.DeviceId, tx.Timestamp) : null;
 
     /// <summary>Called on the MQTT network thread: hand off and return at once.</summary>
     public void OnMqttMessage(MqttMessage message)
@@ -93,16 +100,22 @@ internal sealed class Ingress
 
     private void OnNotice(ReadOnlySpan<byte> payload)
     {
-        if (!SignedMessages.TryParse(Signed.Parser, payload, out var signed)
-            || !SignedMessages.Verify(signed, SignatureDomain.VerifierNotice, _registry.Verifier.Key)
-            || !SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
+        if (!_authenticator.VerifierNotice(payload, out var notice, out _))
         {
             Interlocked.Increment(ref NoticesRejected);
             _logger.LogWarning("dropped a notice that is not signed by the verifier");
             return;
         }
-        if (notice.KindCase == VerifierNotice.KindOneofCase.Decided && notice.Decided.Zone == _zone.Id)
-            _node.TryEnqueue(new GatewayInput(Decided: notice.Decided));
+        var zone = notice.KindCase switch
+        {
+            VerifierNotice.KindOneofCase.Decided => notice.Decided.Zone,
+            VerifierNotice.KindOneofCase.ErrorSeq => notice.ErrorSeq.Zone,
+            VerifierNotice.KindOneofCase.ErrorTx => notice.ErrorTx.Zone,
+            VerifierNotice.KindOneofCase.Replace => notice.Replace.Zone,
+            VerifierNotice.KindOneofCase.Ack => notice.Ack.Zone,
+            _ => null,
+        };
+        if (zone == _zone.Id) _node.TryEnqueue(new GatewayInput(Notice: notice, NoticeBytes: payload.ToArray()));
     }
 
     /// <summary>Called on a peer's receive loop with a frame whose MAC the links verified.</summary>
@@ -113,7 +126,7 @@ internal sealed class Ingress
             RejectPeer(from, "not a PeerMessage protobuf");
             return;
         }
-        if (!PeerMessageAuthenticator.TryAuthenticate(_zone, from, message, out var reason))
+        if (!_authenticator.TryAuthenticate(from, message, out var reason))
         {
             RejectPeer(from, reason);
             return;
@@ -122,6 +135,11 @@ internal sealed class Ingress
         {
             // A backup never prepares a batch it would not have admitted itself.
             RejectPeer(from, $"PRE-PREPARE {message.PrePrepare.View}/{message.PrePrepare.Seq}: {reason}");
+            return;
+        }
+        if (message.KindCase == PeerMessage.KindOneofCase.NewView && !NewViewBatchesAreAdmissible(message.NewView, out reason))
+        {
+            RejectPeer(from, reason);
             return;
         }
         _node.TryEnqueue(new GatewayInput(From: from, Peer: message));
@@ -145,6 +163,20 @@ internal sealed class Ingress
             }
             _verified.Add(decoded.Digest);
         }
+        reason = "";
+        return true;
+    }
+
+    /// <summary>A NEW-VIEW's proposals re-propose prepared batches or null batches; their transactions must still be admissible.</summary>
+    private bool NewViewBatchesAreAdmissible(Signed signed, out string reason)
+    {
+        if (SignedMessages.TryParse(NewView.Parser, signed.Body.Span, out var newView))
+            foreach (var proposal in newView.PrePrepares)
+                if (proposal.Batch is { Txs.Count: > 0 } batch && !BatchIsAdmissible(batch, out reason))
+                {
+                    reason = $"NEW-VIEW {newView.View} proposal for seq {proposal.Seq}: {reason}";
+                    return false;
+                }
         reason = "";
         return true;
     }

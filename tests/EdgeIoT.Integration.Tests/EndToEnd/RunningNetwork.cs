@@ -21,12 +21,13 @@ public sealed class EndToEndCollection
 /// </summary>
 internal sealed class RunningNetwork : IAsyncDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDir _dir;
     private readonly List<DeviceConnection> _connections = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private RunningNetwork(NetworkLayout layout, LocalNetwork network)
+    private RunningNetwork(TempDir dir, NetworkLayout layout, LocalNetwork network)
     {
+        _dir = dir;
         Layout = layout;
         Network = network;
         Registry = NetworkRegistry.Load(layout.Registry);
@@ -47,7 +48,7 @@ internal sealed class RunningNetwork : IAsyncDisposable
         var layout = LocalNetworkProvisioner.Provision(spec, dir.Sub("net"));
         beforeStart?.Invoke(layout);
         var network = new LocalNetwork(layout.Root, new HostBinaries(HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!, BuildConfiguration()));
-        var running = new RunningNetwork(layout, network);
+        var running = new RunningNetwork(dir, layout, network);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));

@@ -1,4 +1,6 @@
 using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Quorum;
+using Google.Protobuf;
 using EdgeIoT.Core.Envelope;
 using EdgeIoT.Gateway.Protocol;
 using EdgeIoT.Wire;
@@ -14,6 +16,7 @@ internal sealed class ReplicaCluster
     private readonly TestNetwork _network;
     private readonly Random _random;
     private readonly List<(int From, int To, PeerMessage Message)> _inFlight = [];
+    private readonly PeerMessageAuthenticator _authenticator;
 
     public PbftReplica[] Replicas { get; }
     public List<CommittedBatch>[] Committed { get; }
@@ -25,6 +28,7 @@ internal sealed class ReplicaCluster
     {
         _network = network;
         _random = new Random(seed);
+        _authenticator = new PeerMessageAuthenticator(network.Zone, network.VerifierKey.PublicKey, network.Registry.Protocol);
         Replicas = network.GatewayKeys.Select((key, i) => new PbftReplica(new ReplicaOptions { Zone = network.Zone, SelfIndex = i, Protocol = network.Registry.Protocol }, key)).ToArray();
         Committed = Replicas.Select(_ => new List<CommittedBatch>()).ToArray();
     }
@@ -62,7 +66,7 @@ internal sealed class ReplicaCluster
             var (from, to, message) = _inFlight[index];
             _inFlight[index] = _inFlight[^1];
             _inFlight.RemoveAt(_inFlight.Count - 1);
-            if (!PeerMessageAuthenticator.TryAuthenticate(_network.Zone, from, message, out _))
+            if (!_authenticator.TryAuthenticate(from, message, out _))
             {
                 AuthenticationFailures++;
                 continue;
@@ -77,6 +81,8 @@ internal sealed class ReplicaCluster
         for (var i = 0; i < Replicas.Length; i++)
         {
             var ready = Replicas[i].TakeReady();
+            if (Persisted.Length == 0) Persisted = Replicas.Select(_ => new List<ReplicaReady>()).ToArray();
+            Persisted[i].Add(ready);
             Committed[i].AddRange(ready.Committed);
             foreach (var outbound in ready.Messages)
             {
@@ -92,7 +98,18 @@ internal sealed class ReplicaCluster
     public void DecideEverywhere(ulong seq, IEnumerable<Bytes32> txDigests)
     {
         var digests = txDigests.ToArray();
-        foreach (var replica in Replicas) replica.OnDecided(seq, digests);
+        var proof = DecidedProof(_network, seq);
+        foreach (var replica in Replicas) replica.OnDecided(seq, digests, proof);
         Collect();
     }
+
+    /// <summary>A verifier-signed DECIDED notice for <paramref name="seq"/>: the proof of h a view change carries.</summary>
+    public static byte[] DecidedProof(TestNetwork network, ulong seq) =>
+        Core.Quorum.SignedMessages.Sign(new VerifierNotice { Decided = new Decided { Zone = "z1", Seq = seq } }, SignatureDomain.VerifierNotice, 0, network.VerifierKey).ToByteArray();
+
+    /// <summary>Messages in flight (for tests that inspect or drop them).</summary>
+    public IReadOnlyList<(int From, int To, PeerMessage Message)> InFlight => _inFlight;
+
+    /// <summary>Everything each replica persisted, as its host would have written it.</summary>
+    public List<ReplicaReady>[] Persisted { get; private set; } = [];
 }
