@@ -63,8 +63,17 @@ public sealed partial class LocalNetwork
             member.Stage == Stage.Broker ? null : $"{ReadyPrefix} {member.Role} {member.Id}", _options.LogTailLines);
         if (member.Stage == Stage.Devices) process.StandardOutputLine += OnDeviceSimLine;
         process.Exited += OnExited;
+        // Registered before it starts so that even an instant exit is reported as this process's.
         lock (_lock) _processes[member.Id] = process;
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (LaunchException)
+        {
+            lock (_lock) _processes.Remove(member.Id);
+            throw;
+        }
         return process;
     }
 

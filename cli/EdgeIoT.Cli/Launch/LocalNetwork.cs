@@ -47,7 +47,8 @@ public sealed partial class LocalNetwork : IAsyncDisposable
         {
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
-            SingleWriter = true,
+            // A restarted simulator can overlap the old one's last lines.
+            SingleWriter = false,
         });
     }
 

@@ -30,7 +30,7 @@ public static class RunReport
         report["zones"] = facts.Zones;
         report["gateways_per_zone"] = facts.GatewaysPerZone;
         report["executors"] = facts.Executors;
-        report["started_at"] = facts.StartedAt.ToString("O");
+        report["started_at"] = facts.StartedAt.UtcDateTime.ToString("O");
         report["machine"] = new JsonObject { ["cores"] = machine.Cores, ["cpu_model"] = machine.CpuModel };
         return report;
     }

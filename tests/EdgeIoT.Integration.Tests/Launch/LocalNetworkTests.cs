@@ -301,6 +301,27 @@ public sealed class LocalNetworkTests : IAsyncLifetime
         Assert.False(File.Exists(network.LogPath("mosquitto")));
     }
 
+    [Fact]
+    public async Task A_host_command_that_cannot_run_is_named_and_everything_started_is_stopped()
+    {
+        var network = new LocalNetwork(_layout.Root, new BrokenHost("e1", _hosts), new LaunchOptions { ReadyTimeout = TimeSpan.FromSeconds(30) });
+        _network = network;
+
+        var error = await Assert.ThrowsAsync<LaunchException>(() => network.StartAllAsync());
+
+        // setsid reports the failed exec and exits 127, like a shell.
+        Assert.StartsWith("executor e1 exited with code 127 before it was ready.", error.Message);
+        Assert.Contains("/nonexistent/host", error.Message);
+        Assert.All(network.ProcessIds, id => Assert.Null(network.Pid(id)));
+        Assert.False(network.Health().BrokerUp);
+    }
+
+    private sealed class BrokenHost(string brokenId, IHostCommands inner) : IHostCommands
+    {
+        public HostCommand For(string role, string id, string configPath, IReadOnlyList<string> extraArguments) =>
+            id == brokenId ? new HostCommand("/nonexistent/host", []) : inner.For(role, id, configPath, extraArguments);
+    }
+
     private static int CountOf(string text, string value)
     {
         var count = 0;

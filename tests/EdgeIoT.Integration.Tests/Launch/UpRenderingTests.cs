@@ -69,6 +69,7 @@ public sealed class UpRenderingTests
         Assert.Equal(4.0, report["duration_s"]!.GetValue<double>());
         Assert.Equal(990, report["responses_verified"]!.GetValue<long>());
         Assert.Equal("Test CPU", report["machine"]!["cpu_model"]!.GetValue<string>());
+        Assert.Contains("\"started_at\": \"1970-01-01T00:00:00.0000000Z\"", report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     [Fact]
