@@ -70,20 +70,25 @@ public sealed partial class PbftReplica
         if (!SignedMessages.TryParse(Checkpoint.Parser, signed.Body.Span, out var body) || !Bytes32.TryCreate(body.Digest.Span, out var digest)) return;
         // Bounded: only checkpoints above the stable one and within two windows of h are kept.
         if (body.Seq <= StableCheckpoint || body.Seq > HighWatermark + (ulong)_options.Protocol.WindowBatches) { Metrics.OutsideWindow++; return; }
-        if (RecordCheckpointVote(from, body.Seq, digest) < _options.Quorum) return;
-
+        var votes = RecordCheckpointVote(from, body.Seq, digest);
+        if (votes >= _options.F + 1 && CommittedFrontier < body.Seq && _fetchedThrough < body.Seq)
+        {
+            // At least one correct gateway committed up to here and we did not: we were kept in the
+            // dark (D1). Fetch from the gateways that vouched for it, rotating in case one is faulty;
+            // the certificates make the answer self-verifying, so f+1 vouchers suffice (a primary that
+            // excludes us withholds its own checkpoint too).
+            _fetchedThrough = body.Seq;
+            var vouchers = _checkpointVotes[body.Seq][digest].Where(i => i != Self).ToList();
+            var peer = vouchers[_fetchRotation++ % vouchers.Count];
+            Send(peer, new PeerMessage { Fetch = new FetchCommitted { FromSeq = CommittedFrontier, ToSeq = body.Seq } });
+        }
+        if (votes < _options.Quorum) return;
         StableCheckpoint = body.Seq;
         Metrics.CheckpointsStable++;
         foreach (var old in _checkpointVotes.Keys.Where(s => s <= StableCheckpoint).ToList()) _checkpointVotes.Remove(old);
-        if (CommittedFrontier < body.Seq)
-        {
-            // We are behind the zone: fetch what 2f+1 gateways committed from one of them (rotating, in
-            // case one is faulty; the certificates make the answer self-verifying).
-            var signers = Enumerable.Range(0, _options.N).Where(i => i != Self).ToList();
-            var peer = signers[_fetchRotation++ % signers.Count];
-            Send(peer, new PeerMessage { Fetch = new FetchCommitted { FromSeq = CommittedFrontier, ToSeq = body.Seq } });
-        }
     }
+
+    private ulong _fetchedThrough;
 
     private int RecordCheckpointVote(int from, ulong seq, Bytes32 digest)
     {

@@ -9,14 +9,30 @@ namespace EdgeIoT.Gateway.Protocol;
 /// <summary>The normal case: PRE-PREPARE, PREPARE, COMMIT (serverlessbft §4.2, Fig. 3 lines 4-13).</summary>
 public sealed partial class PbftReplica
 {
+    private readonly SortedDictionary<ulong, (int From, PrePrepare Message)> _laterViewProposals = new();
+
+    /// <summary>Processes proposals that arrived for the view just installed, before its NEW-VIEW.</summary>
+    private void ReplayLaterViewProposals()
+    {
+        var ready = _laterViewProposals.Where(p => p.Value.Message.View == View).ToList();
+        foreach (var stale in _laterViewProposals.Where(p => p.Value.Message.View <= View).Select(p => p.Key).ToList()) _laterViewProposals.Remove(stale);
+        foreach (var (_, (from, message)) in ready) OnPrePrepare(from, message);
+    }
+
     private void OnPrePrepare(int from, PrePrepare message)
     {
-        if (IsViewChanging || message.View != View || from != _options.Primary(message.View))
+        if (from != _options.Primary(message.View) || message.View < View || (IsViewChanging && message.View == View))
         {
-            // A pre-prepare for a later view only arrives in that view's NEW-VIEW; a lagging replica
-            // learns the view from its peers (PbftReplica.ViewChange.cs, view sync).
-            NoteHigherView(from, message.View);
             Metrics.WrongView++;
+            return;
+        }
+        if (message.View > View || IsViewChanging)
+        {
+            // From a later view's primary: the network may deliver it before that view's NEW-VIEW.
+            // Keep it (one per seq, bounded by the window) until the view installs.
+            NoteHigherView(from, message.View);
+            if (message.Seq > LowWatermark && message.Seq <= HighWatermark + (ulong)_options.Protocol.WindowBatches)
+                _laterViewProposals[message.Seq] = (from, message);
             return;
         }
         if (!InWindow(message.Seq)) { Metrics.OutsideWindow++; return; }

@@ -12,6 +12,44 @@ public sealed partial class PbftReplica
     private readonly int _requestTimeoutTicks;
     private readonly int _retransmitTimeoutTicks;
     private long _retransmitDeadlineTick = -1;
+    /// <summary>Replicas that suspect the primary of the current view (this one included).</summary>
+    private readonly HashSet<int> _suspicions = new();
+    private ulong _suspectedView = ulong.MaxValue;
+
+    /// <summary>
+    /// This replica's timer fired: tell the others and keep working in the view. f+1 suspicions mean at
+    /// least one correct replica saw the primary fail, and then everyone moves (Castro &amp; Liskov's
+    /// f+1 rule, applied before anyone leaves the view).
+    /// </summary>
+    private void Suspect(string reason)
+    {
+        if (_suspectedView == View) return;
+        _suspectedView = View;
+        Metrics.Suspicions++;
+        _ready.Suspicions.Add((View, reason));
+        Broadcast(new Wire.PeerMessage { Suspect = new Wire.Suspect { View = View, Reason = reason.Length > 200 ? reason[..200] : reason } });
+        CountSuspicion(Self, View);
+    }
+
+    private void OnSuspect(int from, Wire.Suspect suspect)
+    {
+        if (suspect.View != View || IsViewChanging) return;
+        CountSuspicion(from, suspect.View);
+    }
+
+    private void CountSuspicion(int from, ulong view)
+    {
+        if (_suspicionsView != view)
+        {
+            _suspicions.Clear();
+            _suspicionsView = view;
+        }
+        _suspicions.Add(from);
+        if (_suspicions.Count >= _options.F + 1)
+            StartViewChange(view + 1, $"{_suspicions.Count} gateways suspect primary {_options.Primary(view)} of view {view}");
+    }
+
+    private ulong _suspicionsView = ulong.MaxValue;
 
     private void OnTickTimers()
     {
@@ -24,20 +62,20 @@ public sealed partial class PbftReplica
         if (_retransmitDeadlineTick >= 0 && _tick >= _retransmitDeadlineTick)
         {
             _retransmitDeadlineTick = -1;
-            StartViewChange(View + 1, "the primary did not answer the verifier's complaint in time (§5.1.4)");
+            Suspect("the primary did not answer the verifier's complaint in time (§5.1.4)");
             return;
         }
-        if (IsPrimary) return;
+        if (IsPrimary || _suspectedView == View) return;
         if (_pending.First is { } oldest && _tick - oldest.Value.ArrivalTick >= _requestTimeoutTicks && !WindowFull())
         {
-            StartViewChange(View + 1, $"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1)");
+            Suspect($"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1)");
             return;
         }
         foreach (var entry in _log.Values)
         {
             if (entry.PrePrepare is { } accepted && accepted.View == View && !entry.Committed && _tick - entry.AcceptedTick >= _requestTimeoutTicks)
             {
-                StartViewChange(View + 1, $"seq {entry.Seq} did not commit in time (S2)");
+                Suspect($"seq {entry.Seq} did not commit in time (S2)");
                 return;
             }
         }

@@ -198,6 +198,7 @@ public sealed partial class PbftReplica
         // Everyone gets a fresh chance in the new view: restart the request timers.
         foreach (var node in EnumeratePendingNodes()) node.Value = (node.Value.Request, _tick);
         MarkViewDirty();
+        ReplayLaterViewProposals();
         if (IsPrimary && _pending.Count > 0)
         {
             _batchStartTick = _tick;

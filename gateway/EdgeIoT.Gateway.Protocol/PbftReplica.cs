@@ -87,6 +87,7 @@ public sealed partial class PbftReplica
             case PeerMessage.KindOneofCase.Committed: OnCommittedEntries(message.Committed); break;
             case PeerMessage.KindOneofCase.FetchNewView: OnFetchNewView(from, message.FetchNewView); break;
             case PeerMessage.KindOneofCase.Forwarded: OnForwardedNotice(from, message.Forwarded); break;
+            case PeerMessage.KindOneofCase.Suspect: OnSuspect(from, message.Suspect); break;
             default: Metrics.Ignored++; break;
         }
     }
@@ -108,5 +109,5 @@ public sealed class ReplicaMetrics
 {
     public long Ignored, OutsideWindow, WrongView, Equivocations, BadDigest;
     public long BatchesProposed, BatchesCommitted, RequestsRefused;
-    public long ViewChangesStarted, ViewsInstalled, NewViewsRejected, CheckpointsStable, BatchesCaughtUp, ForwardedComplaints;
+    public long ViewChangesStarted, ViewsInstalled, NewViewsRejected, CheckpointsStable, BatchesCaughtUp, ForwardedComplaints, Suspicions;
 }

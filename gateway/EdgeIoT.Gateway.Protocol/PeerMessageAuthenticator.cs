@@ -43,6 +43,7 @@ public sealed class PeerMessageAuthenticator(ZoneInfo zone, Bytes32 verifierKey,
                 return VerifierNotice(message.Forwarded.Notice.Span, out _, out reason);
             case PeerMessage.KindOneofCase.Fetch:
             case PeerMessage.KindOneofCase.FetchNewView:
+            case PeerMessage.KindOneofCase.Suspect:
                 reason = "";
                 return true;
             default:

@@ -31,6 +31,8 @@ public sealed class ReplicaReady
     /// <summary>This replica started a view change (for logs and metrics).</summary>
     public List<(ulong View, string Reason)> ViewChangesStarted { get; } = [];
     public List<ulong> ViewsInstalled { get; } = [];
+    /// <summary>This replica suspected its primary (timer), for logs and metrics.</summary>
+    public List<(ulong View, string Reason)> Suspicions { get; } = [];
     /// <summary>Verifier complaints backups forwarded to this primary (signed notices, checked by the authenticator).</summary>
     public List<(int From, byte[] Notice)> ForwardedNotices { get; } = [];
 

@@ -23,6 +23,7 @@ internal sealed class ReplicaCluster
     /// <summary>Return false to drop a message (from, to, message).</summary>
     public Func<int, int, PeerMessage, bool> Filter { get; set; } = (_, _, _) => true;
     public int AuthenticationFailures { get; private set; }
+    public string? LastAuthenticationFailure { get; private set; }
 
     public ReplicaCluster(TestNetwork network, int seed = 1)
     {
@@ -49,6 +50,40 @@ internal sealed class ReplicaCluster
 
     public void Inject(int from, int to, PeerMessage message) => _inFlight.Add((from, to, message));
 
+    /// <summary>Replicas that are down: they receive nothing and send nothing.</summary>
+    public HashSet<int> Crashed { get; } = [];
+
+    /// <summary>Ticks every live replica once and delivers everything, <paramref name="ticks"/> times.</summary>
+    public void RunFor(int ticks)
+    {
+        for (var t = 0; t < ticks; t++)
+        {
+            for (var i = 0; i < Replicas.Length; i++)
+                if (!Crashed.Contains(i)) Replicas[i].Tick();
+            Collect();
+            Run();
+        }
+    }
+
+    /// <summary>Rebuilds replica <paramref name="index"/> from everything it persisted (a process restart).</summary>
+    public void Restart(int index)
+    {
+        PersistedView? view = null;
+        var entries = new Dictionary<ulong, PersistedEntry>();
+        foreach (var ready in Persisted[index])
+        {
+            if (ready.PruneThrough is { } prune)
+                foreach (var seq in entries.Keys.Where(s => s <= prune).ToList()) entries.Remove(seq);
+            foreach (var (seq, entry) in ready.PersistEntries) entries[seq] = entry;
+            if (ready.PersistView is { } v) view = v;
+        }
+        var replica = new PbftReplica(new ReplicaOptions { Zone = _network.Zone, SelfIndex = index, Protocol = _network.Registry.Protocol }, _network.GatewayKeys[index]);
+        replica.Restore(view, entries.Values.ToList());
+        Replicas[index] = replica;
+        Crashed.Remove(index);
+        Collect();
+    }
+
     public void Tick(int ticks = 1)
     {
         for (var t = 0; t < ticks; t++)
@@ -66,9 +101,11 @@ internal sealed class ReplicaCluster
             var (from, to, message) = _inFlight[index];
             _inFlight[index] = _inFlight[^1];
             _inFlight.RemoveAt(_inFlight.Count - 1);
-            if (!_authenticator.TryAuthenticate(from, message, out _))
+            if (Crashed.Contains(to) || Crashed.Contains(from)) continue;
+            if (!_authenticator.TryAuthenticate(from, message, out var why))
             {
                 AuthenticationFailures++;
+                LastAuthenticationFailure = why;
                 continue;
             }
             Replicas[to].Step(from, message);
