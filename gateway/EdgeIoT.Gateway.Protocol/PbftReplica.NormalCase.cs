@@ -184,6 +184,7 @@ public sealed partial class PbftReplica
         entry.Certificate = batch.Certificate;
         entry.CommittedBatch = batch;
         RemoveFromPending(batch.TxDigests);
+        Settle(batch.TxDigests);
         MarkDirty(entry);
         Metrics.BatchesCommitted++;
         _ready.Committed.Add(batch);

@@ -171,6 +171,20 @@ public sealed partial class PbftReplica
 
     private void InstallNewView(Signed signed, NewView newView, NewViewPlan plan, IReadOnlyList<KeyValuePair<int, (Signed Signed, ViewChange Body, Dictionary<Bytes32, Batch> Batches)>>? chosen)
     {
+        // Requests of proposals that never committed here and that the new view does not carry again
+        // go back to pending, or an equivocating primary could make them vanish (D2).
+        var carried = new HashSet<Bytes32>();
+        foreach (var proposal in newView.PrePrepares)
+            if (proposal.Batch is not null) carried.UnionWith(Batches.TxDigests(proposal.Batch));
+        var orphans = new List<ClientRequest>();
+        foreach (var entry in _log.Values)
+        {
+            if (entry.Committed || entry.PrePrepare is not { } stale) continue;
+            for (var i = 0; i < stale.TxDigests.Length; i++)
+                if (!carried.Contains(stale.TxDigests[i]))
+                    orphans.Add(_orderedRequests.TryGetValue(stale.TxDigests[i], out var known) ? known : new ClientRequest(stale.TxDigests[i], stale.Batch.Txs[i].ToByteArray(), "", 0));
+        }
+
         View = newView.View;
         IsViewChanging = false;
         TargetView = View;
@@ -195,6 +209,7 @@ public sealed partial class PbftReplica
             var txDigests = Batches.TxDigests(proposal.Batch);
             AcceptPrePrepare(entry, new AcceptedPrePrepare(View, Batches.Digest(txDigests), proposal.Batch, txDigests, proposal.Signature.ToByteArray()));
         }
+        foreach (var orphan in orphans) Repend(orphan);
         // Everyone gets a fresh chance in the new view: restart the request timers.
         foreach (var node in EnumeratePendingNodes()) node.Value = (node.Value.Request, _tick);
         MarkViewDirty();

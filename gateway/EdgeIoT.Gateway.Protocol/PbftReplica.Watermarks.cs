@@ -15,7 +15,9 @@ public sealed partial class PbftReplica
     /// <summary>The verifier decided <paramref name="seq"/> (and so everything before it); <paramref name="proof"/> is its signed notice.</summary>
     public void OnDecided(ulong seq, IEnumerable<Bytes32> txDigests, byte[] proof)
     {
-        RemoveFromPending(txDigests);
+        var digests = txDigests as IReadOnlyCollection<Bytes32> ?? txDigests.ToList();
+        RemoveFromPending(digests);
+        Settle(digests);
         // Progress: the verifier decided something, so outstanding complaints about the primary lapse.
         if (seq > LowWatermark) _retransmitDeadlineTick = -1;
         AdvanceLowWatermark(seq, proof);

@@ -43,7 +43,9 @@ internal static class GatewayHost
         if (persistedView is not null)
             logger.LogInformation("restored view {View} (h = {Low}, {Entries} entries){Changing}", replica.View, replica.LowWatermark, persistedEntries.Count,
                 replica.IsViewChanging ? $", resuming a view change to {replica.TargetView}" : "");
-        var node = new GatewayNode(replica, invoker, executors, errors, progress, store, ingress.AdmitRequest, logger);
+        var fault = new GatewayFault(GatewayFault.Parse(config.Byzantine), zone, gateway.Index, key);
+        if (fault.Kind != GatewayFaultKind.None) logger.LogWarning("fault injection: this gateway behaves as \"{Behaviour}\" while primary", config.Byzantine);
+        var node = new GatewayNode(replica, invoker, executors, errors, progress, store, ingress.AdmitRequest, fault, logger);
         ingress.Attach(node);
 
         // A NEW-VIEW carries up to a window of batches; a frame must hold it.
@@ -62,7 +64,11 @@ internal static class GatewayHost
 
         var nodeTask = Task.Factory.StartNew(() => node.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
         var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
-        using var ticker = new Timer(_ => node.TryEnqueue(new GatewayInput(Tick: true)), null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        var ticks = new TickSource(TimeProvider.System, registry.Protocol.TickMs);
+        using var ticker = new Timer(_ =>
+        {
+            if (ticks.TakeDueTicks() is > 0 and var due) node.TryEnqueue(new GatewayInput(Ticks: due));
+        }, null, registry.Protocol.TickMs, registry.Protocol.TickMs);
         logger.LogInformation("gateway {Gateway} of zone {Zone} ({Role}) serving", gateway.Id, zone.Id, replica.IsPrimary ? "primary" : "backup");
         HostRuntime.AnnounceReady("gateway", gateway.Id);
         try { await Task.Delay(Timeout.Infinite, stop); }

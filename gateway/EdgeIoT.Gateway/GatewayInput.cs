@@ -10,4 +10,4 @@ internal readonly record struct GatewayInput(
     PeerMessage? Peer = null,
     VerifierNotice? Notice = null,
     byte[]? NoticeBytes = null,
-    bool Tick = false);
+    int Ticks = 0);

@@ -24,13 +24,15 @@ internal sealed class GatewayNode
     private readonly ILogger _logger;
     private readonly GatewayStore _store;
     private readonly Func<byte[], ClientRequest?> _admit;
+    private readonly GatewayFault _fault;
     private readonly Channel<GatewayInput> _inputs = Channel.CreateBounded<GatewayInput>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
     private PeerLinks? _links;
     public long InputsDropped;
 
     /// <param name="admit">Admission of a transaction the verifier says it never saw ordered (ERROR(T)); null when inadmissible.</param>
-    public GatewayNode(PbftReplica replica, InvokerCore invoker, ExecutorInvoker executors, ErrorReporter errors, DeviceProgress progress, GatewayStore store, Func<byte[], ClientRequest?> admit, ILogger logger)
+    public GatewayNode(PbftReplica replica, InvokerCore invoker, ExecutorInvoker executors, ErrorReporter errors, DeviceProgress progress, GatewayStore store, Func<byte[], ClientRequest?> admit, GatewayFault fault, ILogger logger)
     {
+        _fault = fault;
         _store = store;
         _admit = admit;
         _replica = replica;
@@ -73,13 +75,19 @@ internal sealed class GatewayNode
 
     private void Apply(in GatewayInput input)
     {
-        if (input.Request is { } request) _replica.Propose(request);
+        if (input.Request is { } request)
+        {
+            if (!_fault.DropsRequest(_replica)) _replica.Propose(request);
+        }
         else if (input.Peer is { } message) _replica.Step(input.From, message);
         else if (input.Notice is { } notice) OnNotice(notice, input.NoticeBytes!, forwarded: false);
-        else if (input.Tick)
+        else
         {
-            _replica.Tick();
-            _invoker.Tick();
+            for (var i = 0; i < input.Ticks; i++)
+            {
+                _replica.Tick();
+                _invoker.Tick();
+            }
         }
     }
 
@@ -100,7 +108,7 @@ internal sealed class GatewayNode
                 break;
             case VerifierNotice.KindOneofCase.ErrorTx:
                 // A device asked the verifier about a transaction it never saw: order it.
-                if (_admit(notice.ErrorTx.Tx.ToByteArray()) is { } request) _replica.Propose(request);
+                if (_admit(notice.ErrorTx.Tx.ToByteArray()) is { } request && !_fault.DropsRequest(_replica)) _replica.Propose(request);
                 if (!forwarded) _replica.OnVerifierComplaint(replace: false, bytes, "verifier never saw a device's transaction");
                 break;
             case VerifierNotice.KindOneofCase.Replace:
@@ -129,16 +137,19 @@ internal sealed class GatewayNode
         var ready = _replica.TakeReady();
         // Persist before sending: a replica must never have said what it would not remember after a crash.
         _store.Write(ready);
+        foreach (var (view, reason) in ready.Suspicions)
+            _logger.LogWarning("suspecting the primary of view {View}: {Reason}", view, reason);
         foreach (var (view, reason) in ready.ViewChangesStarted)
             _logger.LogWarning("view change to {View}: {Reason}", view, reason);
         foreach (var view in ready.ViewsInstalled)
             _logger.LogWarning("installed view {View}; primary is gateway {Primary}{Self}", view, _replica.PrimaryIndex, _replica.IsPrimary ? " (this gateway)" : "");
-        foreach (var outbound in ready.Messages)
-        {
-            var bytes = outbound.Message.ToByteArray();
-            if (outbound.To is { } to) _links?.Send(to, bytes);
-            else _links?.Broadcast(bytes);
-        }
+        foreach (var original in ready.Messages)
+            foreach (var outbound in _fault.Rewrite(original, _replica))
+            {
+                var bytes = outbound.Message.ToByteArray();
+                if (outbound.To is { } to) _links?.Send(to, bytes);
+                else _links?.Broadcast(bytes);
+            }
         foreach (var committed in ready.Committed) _invoker.OnCommitted(committed);
         foreach (var (from, bytes) in ready.ForwardedNotices)
             if (Core.Quorum.SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && Core.Quorum.SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
@@ -146,6 +157,6 @@ internal sealed class GatewayNode
         foreach (var (request, reason) in ready.Refused)
             _errors.Report(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason));
         _invoker.SetPrimary(_replica.IsPrimary);
-        foreach (var spawn in _invoker.TakeSpawns()) _executors.Spawn(spawn);
+        foreach (var spawn in _invoker.TakeSpawns()) _executors.Spawn(_fault.Spawn(spawn, _replica));
     }
 }

@@ -8,11 +8,18 @@ namespace EdgeIoT.Verifier.Protocol;
 /// </summary>
 internal sealed class SequenceSlot(ulong seq, long firstVoteTick)
 {
+    private readonly HashSet<Bytes32> _txDigests = new();
+
     private readonly Dictionary<int, Bytes32> _voteByExecutor = new();
     private readonly Dictionary<Bytes32, Group> _groups = new();
 
     public ulong Seq { get; } = seq;
     public long FirstVoteTick { get; } = firstVoteTick;
+    /// <summary>When τ_m (re)started: the first VERIFY, or the last REPLACE it caused.</summary>
+    public long TimerStartTick { get; set; } = firstVoteTick;
+
+    /// <summary>True when some VERIFY for this seq carries a batch holding the transaction.</summary>
+    public bool Names(in Bytes32 txDigest) => _txDigests.Contains(txDigest);
     public VerifyVote? Matched { get; private set; }
     public int VoteCount => _voteByExecutor.Count;
     public int LargestGroup => _groups.Count == 0 ? 0 : _groups.Values.Max(g => g.Count);
@@ -24,6 +31,7 @@ internal sealed class SequenceSlot(ulong seq, long firstVoteTick)
     public bool TryAdd(VerifyVote vote, int matchQuorum)
     {
         if (!_voteByExecutor.TryAdd(vote.Executor, vote.MatchKey)) return false;
+        if (_txDigests.Count < 100_000) foreach (var digest in vote.TxDigests) _txDigests.Add(digest);
         if (!_groups.TryGetValue(vote.MatchKey, out var group)) _groups[vote.MatchKey] = group = new Group(vote);
         group.Count++;
         if (Matched is null && group.Count >= matchQuorum) Matched = group.First;

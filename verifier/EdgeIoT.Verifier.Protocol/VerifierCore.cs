@@ -173,6 +173,7 @@ public sealed partial class VerifierCore
         }
         var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends);
         _ready.Add(decided);
+        AcknowledgeDecided(decided);
         Metrics.BatchesDecided++;
         return true;
     }
@@ -212,7 +213,9 @@ public sealed partial class VerifierCore
             _unpersistedEntries[(entry.Device, entry.Timestamp)] = entry;
             entries.Add(entry);
         }
-        _ready.Add(new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, [], timestamps, resends));
+        var abortedBatch = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, [], timestamps, resends);
+        _ready.Add(abortedBatch);
+        AcknowledgeDecided(abortedBatch);
         Metrics.BatchesDecided++;
         Metrics.BatchesAbortedWithoutQuorum++;
         return true;
@@ -311,7 +314,12 @@ public sealed partial class VerifierCore
         _unpersistedEntries.TryGetValue((device, timestamp), out entry!) || _state.TryFindDecided(device, timestamp, out entry);
 
     /// <summary>Advances the core's clock by one tick.</summary>
-    public void Tick() => _tick++;
+    public void Tick()
+    {
+        AssertNotAwaitingAdvance();
+        _tick++;
+        OnTickTimers();
+    }
 
     private sealed class ZoneProgress(string zone, int zoneIndex, ulong nextSeq)
     {
@@ -327,4 +335,5 @@ public sealed class VerifierMetrics
 {
     public long VotesCounted, VotesForDecided, VotesTooFarAhead, DuplicateVotes, MalformedQuorums;
     public long BatchesDecided, BatchesAbortedWithoutQuorum, Committed, Aborted, Rejected, Duplicates;
+    public long Complaints, Replacements;
 }

@@ -17,18 +17,29 @@ namespace EdgeIoT.Verifier;
 /// </summary>
 public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePublisher publisher, TimeProvider time, ILogger logger)
 {
-    private readonly Channel<DecidedBatch> _batches = Channel.CreateUnbounded<DecidedBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
 
     public long ResponsesPublished, NoticesPublished, PublishFailures;
 
-    public void Enqueue(DecidedBatch batch) => _batches.Writer.TryWrite(batch);
+    public void Enqueue(DecidedBatch batch) => _work.Writer.TryWrite(batch);
+
+    /// <summary>A complaint or acknowledgement for a zone's gateways (ERROR, REPLACE, ACK).</summary>
+    public void Enqueue(VerifierNotice notice) => _work.Writer.TryWrite(notice);
 
     public async Task RunAsync(CancellationToken ct)
     {
         try
         {
-            await foreach (var batch in _batches.Reader.ReadAllAsync(ct))
+            await foreach (var work in _work.Reader.ReadAllAsync(ct))
             {
+                if (work is VerifierNotice complaint)
+                {
+                    complaint.IssuedMs = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
+                    Publish(topics.ZoneNotices(ZoneOf(complaint)), SignedMessages.Sign(complaint, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
+                    logger.LogInformation("notice to {Zone}: {Kind}", ZoneOf(complaint), complaint.KindCase);
+                    continue;
+                }
+                var batch = (DecidedBatch)work;
                 // Gateways first: they learn the decided timestamps before a device can act on its
                 // response, which narrows the window in which a replay reaches ordering.
                 Publish(topics.ZoneNotices(batch.Zone), Notice(batch).ToByteArray(), ref NoticesPublished);
@@ -53,6 +64,15 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
             logger.LogWarning("could not publish to {Topic}; the device will ask the verifier directly after its timeout", topic);
         }
     }
+
+    private static string ZoneOf(VerifierNotice notice) => notice.KindCase switch
+    {
+        VerifierNotice.KindOneofCase.ErrorSeq => notice.ErrorSeq.Zone,
+        VerifierNotice.KindOneofCase.ErrorTx => notice.ErrorTx.Zone,
+        VerifierNotice.KindOneofCase.Replace => notice.Replace.Zone,
+        VerifierNotice.KindOneofCase.Ack => notice.Ack.Zone,
+        _ => notice.Decided.Zone,
+    };
 
     public static VerifierResponse ToResponse(DecidedEntry entry) => new(
         entry.Device, entry.Zone, entry.Timestamp, entry.TxDigest, entry.Seq, entry.Position,

@@ -20,6 +20,7 @@ public sealed class VerifierEndpoints(
     CommittedStateCache cache,
     Responder responder,
     SigningKey verifierKey,
+    FloodGuard flood,
     ILogger logger)
 {
     public const string Protobuf = "application/x-protobuf";
@@ -44,6 +45,7 @@ public sealed class VerifierEndpoints(
     /// </summary>
     private async Task<IResult> VerifyAsync(HttpRequest request, CancellationToken ct)
     {
+        if (!flood.TryAdmit(request.HttpContext.Connection.Id)) return Results.StatusCode(StatusCodes.Status429TooManyRequests);
         var body = await ReadBodyAsync(request, MaxVerifyBytes, ct);
         if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {MaxVerifyBytes} bytes");
         if (!SignedMessages.TryParse(Signed.Parser, body, out var signed) || !SignedMessages.TryParse(Wire.Verify.Parser, signed.Body.Span, out var verify))
@@ -55,11 +57,15 @@ public sealed class VerifierEndpoints(
             Interlocked.Increment(ref _verifyForDecided);
             return Results.Accepted(value: "already decided");
         }
+        if (flood.AlreadyVoted(verify.Zone, verify.Seq, (int)signed.Signer))
+            return Results.Accepted(value: "duplicate");
         if (!SignedMessages.Verify(signed, SignatureDomain.Verify, registry.Executors.Members[(int)signed.Signer].Key))
             return Reject(StatusCodes.Status403Forbidden, $"VERIFY signature does not verify under executor {registry.Executors.Members[(int)signed.Signer].Id}'s key");
-        if (!Bytes32.TryCreate(verify.BatchDigest.Span, out var batchDigest) || verify.Batch is null || Batches.Digest(verify.Batch) != batchDigest)
+        flood.Voted(verify.Zone, verify.Seq, (int)signed.Signer);
+        var txDigests = verify.Batch is null ? [] : Batches.TxDigests(verify.Batch);
+        if (!Bytes32.TryCreate(verify.BatchDigest.Span, out var batchDigest) || verify.Batch is null || Batches.Digest(txDigests) != batchDigest)
             return Reject(StatusCodes.Status400BadRequest, "the batch does not match its digest");
-        var vote = new VerifyVote((int)signed.Signer, verify, batchDigest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span));
+        var vote = new VerifyVote((int)signed.Signer, verify, batchDigest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span)) { TxDigests = txDigests };
         if (!loop.TryEnqueue(vote)) return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         Interlocked.Increment(ref _verifyAccepted);
         return Results.Accepted();
@@ -99,16 +105,25 @@ public sealed class VerifierEndpoints(
         if (body is null) return Results.Json(new { status = "rejected", reason = RejectReason.PayloadTooLarge.Code() }, statusCode: StatusCodes.Status413PayloadTooLarge);
         if (!DeviceTransaction.TryDecode(body, registry, registry.Protocol.MaxTxBytes, out var tx, out var rejection))
             return Results.Json(new { status = "rejected", reason = rejection.Code, detail = rejection.Detail }, statusCode: StatusCodes.Status400BadRequest);
-        DecidedEntry? decided;
+        (ClientVerdict Verdict, DecidedEntry? Decided) answer;
         try
         {
-            decided = await loop.QueryAsync(tx, ct);
+            answer = await loop.QueryAsync(tx, ct);
         }
         catch (InvalidOperationException)
         {
             return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
-        if (decided is null) return Results.Json(new { status = "pending" }, statusCode: StatusCodes.Status202Accepted);
+        if (answer.Decided is not { } decided)
+        {
+            var action = answer.Verdict switch
+            {
+                ClientVerdict.WaitingForEarlier => "asked the zone for the sequence number it waits for (ERROR k_max)",
+                ClientVerdict.NeverSeen => "asked the zone to order it (ERROR T)",
+                _ => "asked the zone to replace its primary (REPLACE)",
+            };
+            return Results.Json(new { status = "pending", action }, statusCode: StatusCodes.Status202Accepted);
+        }
         return Results.Text(System.Text.Encoding.ASCII.GetString(Responder.ToResponse(decided).Sign(verifierKey)), "application/jose", statusCode: StatusCodes.Status200OK);
     }
 
@@ -119,7 +134,8 @@ public sealed class VerifierEndpoints(
         return Results.Json(new
         {
             zones,
-            votes = new { counted = metrics.VotesCounted, for_decided = metrics.VotesForDecided + Interlocked.Read(ref _verifyForDecided), duplicates = metrics.DuplicateVotes, too_far_ahead = metrics.VotesTooFarAhead, rejected = Interlocked.Read(ref _verifyRejected) },
+            votes = new { counted = metrics.VotesCounted, for_decided = metrics.VotesForDecided + Interlocked.Read(ref _verifyForDecided), duplicates = metrics.DuplicateVotes + Interlocked.Read(ref flood.DroppedDuplicates), rate_limited = Interlocked.Read(ref flood.DroppedRateLimited), too_far_ahead = metrics.VotesTooFarAhead, rejected = Interlocked.Read(ref _verifyRejected) },
+            complaints = new { sent = metrics.Complaints, replacements = metrics.Replacements },
             decided = new { batches = metrics.BatchesDecided, committed = metrics.Committed, aborted = metrics.Aborted, rejected = metrics.Rejected, duplicates = metrics.Duplicates },
             published = new { responses = Interlocked.Read(ref responder.ResponsesPublished), notices = Interlocked.Read(ref responder.NoticesPublished), failures = Interlocked.Read(ref responder.PublishFailures) },
             rows = cache.RowCount,

@@ -57,8 +57,10 @@ internal sealed class TempDir : IDisposable
 
     public string Sub(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>EDGEIOT_KEEP_TEST_DIRS=1 keeps the folder (logs, databases) for a post-mortem.</summary>
     public void Dispose()
     {
+        if (Environment.GetEnvironmentVariable("EDGEIOT_KEEP_TEST_DIRS") == "1") return;
         try { Directory.Delete(Path, recursive: true); }
         catch (IOException) { }
     }
