@@ -201,7 +201,10 @@ public sealed partial class PbftReplica
             .FirstOrDefault(b => b is not null && b.StableSeq == plan.MinSeq);
         if (plan.MinSeq > LowWatermark && proofCarrier is not null) AdvanceLowWatermark(plan.MinSeq, proofCarrier.StableProof.ToByteArray());
 
-        NextSeq = Math.Max(NextSeq, plan.MaxSeq + 1);
+        // Everything above max-s is free in the new view; proposals this replica made further ahead in
+        // an earlier view never committed, and skipping their numbers would leave a gap the verifier,
+        // deciding strictly in order, would wait for forever.
+        NextSeq = Math.Max(plan.MaxSeq, LowWatermark) + 1;
         foreach (var proposal in newView.PrePrepares)
         {
             if (!InWindow(proposal.Seq) || proposal.Batch is null) continue;

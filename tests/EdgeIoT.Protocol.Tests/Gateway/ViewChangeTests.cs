@@ -227,4 +227,27 @@ public class ViewChangeTests
         Assert.Equal(1UL, cluster.Replicas[3].View);
         Assert.Equal(2, cluster.Committed[3].Sum(c => c.Batch.Txs.Count));
     }
+
+    [Fact]
+    public void A_primary_returning_in_a_later_view_never_leaves_a_gap_in_sequence_numbers()
+    {
+        // Replica 0 proposes seq 1..3 in view 0 but no one else hears it; views 1..3 pass without
+        // proposals; in view 4 replica 0 is primary again and must start right after max-s, not at 4.
+        using var network = Network(batchSize: 1);
+        var cluster = new ReplicaCluster(network) { Filter = (from, _, message) => !(from == 0 && message.KindCase == PeerMessage.KindOneofCase.PrePrepare) };
+        foreach (var request in Requests(network, cluster, 3)) cluster.Replicas[0].Propose(request);
+        cluster.Tick(0);
+        cluster.Run();
+        Assert.Equal(4UL, cluster.Replicas[0].NextSeq);
+        cluster.Filter = (_, _, _) => true;
+        foreach (var r in new[] { 0, 1, 2, 3 }) cluster.Replicas[r].StartViewChange(4, "test");
+        cluster.Tick(0);
+        cluster.Run();
+        Assert.Equal(4UL, cluster.Replicas[0].View);
+        var request2 = cluster.Request(network.Tx("d3", "kv", "update", new { key = "kv/77", value = "x" }));
+        cluster.ProposeToAll(request2);
+        cluster.RunFor(10);
+        // The three requests of the dropped proposals and the new one take seq 1..4: no gap.
+        Assert.Equal([1UL, 2, 3, 4], cluster.Committed[2].Select(c => c.Seq).Order().ToArray());
+    }
 }
