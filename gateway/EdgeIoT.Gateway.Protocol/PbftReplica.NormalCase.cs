@@ -35,7 +35,7 @@ public sealed partial class PbftReplica
                 _laterViewProposals[message.Seq] = (from, message);
             return;
         }
-        if (!InWindow(message.Seq)) { Metrics.OutsideWindow++; return; }
+        if (!InWindow(message.Seq)) { CountOutside(message.Seq); return; }
         if (!TryDigest(message, out var digest, out var txDigests)) { Metrics.BadDigest++; return; }
         var entry = Entry(message.Seq);
         if (entry.PrePrepare is { } accepted && accepted.View == message.View)
@@ -52,6 +52,12 @@ public sealed partial class PbftReplica
             return;
         }
         AcceptPrePrepare(entry, new AcceptedPrePrepare(message.View, digest, message.Batch, txDigests, message.Signature.ToByteArray()));
+    }
+
+    private void CountOutside(ulong seq)
+    {
+        if (seq <= LowWatermark) Metrics.BelowWindow++;
+        else Metrics.OutsideWindow++;
     }
 
     private static bool TryDigest(PrePrepare message, out Bytes32 digest, out Bytes32[] txDigests)
@@ -91,7 +97,7 @@ public sealed partial class PbftReplica
     {
         if (!AcceptsVoteFor(from, message.View)) return;
         if (from == _options.Primary(message.View)) { Metrics.WrongView++; return; }
-        if (!InWindow(message.Seq)) { Metrics.OutsideWindow++; return; }
+        if (!InWindow(message.Seq)) { CountOutside(message.Seq); return; }
         if (!Bytes32.TryCreate(message.BatchDigest.Span, out var digest)) { Metrics.BadDigest++; return; }
         var entry = Entry(message.Seq);
         if (!LogEntry.Record(entry.Prepares, from, new PhaseVote(message.View, digest, message.Signature.ToByteArray())))
@@ -105,7 +111,7 @@ public sealed partial class PbftReplica
     private void OnCommit(int from, Commit message)
     {
         if (!AcceptsVoteFor(from, message.View)) return;
-        if (!InWindow(message.Seq)) { Metrics.OutsideWindow++; return; }
+        if (!InWindow(message.Seq)) { CountOutside(message.Seq); return; }
         if (!Bytes32.TryCreate(message.BatchDigest.Span, out var digest)) { Metrics.BadDigest++; return; }
         var entry = Entry(message.Seq);
         if (!LogEntry.Record(entry.Commits, from, new PhaseVote(message.View, digest, message.Signature.ToByteArray())))

@@ -92,7 +92,13 @@ public sealed partial class PbftReplica
         }
     }
 
-    private bool InWindow(ulong seq) => seq > LowWatermark && seq <= HighWatermark;
+    /// <summary>
+    /// Sequence numbers whose messages this replica keeps and acts on: up to two windows above h. The
+    /// primary proposes only within its own window (h + L), but a backup may learn of a decision later
+    /// than the primary: with just one window it would drop a proposal at the top of the primary's
+    /// window, and PBFT never retransmits it.
+    /// </summary>
+    private bool InWindow(ulong seq) => seq > LowWatermark && seq <= LowWatermark + 2 * (ulong)_options.Protocol.WindowBatches;
 
     private LogEntry Entry(ulong seq)
     {
@@ -107,7 +113,7 @@ public sealed partial class PbftReplica
 /// <summary>Counters for operators and tests.</summary>
 public sealed class ReplicaMetrics
 {
-    public long Ignored, OutsideWindow, WrongView, Equivocations, BadDigest;
+    public long Ignored, OutsideWindow, BelowWindow, WrongView, Equivocations, BadDigest;
     public long BatchesProposed, BatchesCommitted, RequestsRefused;
     public long ViewChangesStarted, ViewsInstalled, NewViewsRejected, CheckpointsStable, BatchesCaughtUp, ForwardedComplaints, Suspicions;
 }

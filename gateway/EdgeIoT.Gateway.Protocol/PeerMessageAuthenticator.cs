@@ -110,9 +110,9 @@ public sealed class PeerMessageAuthenticator(ZoneInfo zone, Bytes32 verifierKey,
             reason = "VIEW-CHANGE body is malformed or for another zone";
             return false;
         }
-        if (body.Prepared.Count > protocol.WindowBatches)
+        if (body.Prepared.Count > 2 * protocol.WindowBatches)
         {
-            reason = $"VIEW-CHANGE reports {body.Prepared.Count} prepared entries, more than the window of {protocol.WindowBatches}";
+            reason = $"VIEW-CHANGE reports {body.Prepared.Count} prepared entries, more than two windows of {protocol.WindowBatches}";
             return false;
         }
         if (body.StableSeq > 0)
@@ -127,7 +127,8 @@ public sealed class PeerMessageAuthenticator(ZoneInfo zone, Bytes32 verifierKey,
         var seen = new HashSet<ulong>();
         foreach (var entry in body.Prepared)
         {
-            if (entry.Seq <= body.StableSeq || entry.Seq > body.StableSeq + (ulong)protocol.WindowBatches || !seen.Add(entry.Seq) || entry.View >= body.NewView)
+            // A replica keeps messages up to two windows above its h (PbftReplica.InWindow).
+            if (entry.Seq <= body.StableSeq || entry.Seq > body.StableSeq + 2 * (ulong)protocol.WindowBatches || !seen.Add(entry.Seq) || entry.View >= body.NewView)
             {
                 reason = $"VIEW-CHANGE prepared entry for seq {entry.Seq} is outside its window, repeated, or not from an earlier view";
                 return false;
@@ -192,7 +193,7 @@ public sealed class PeerMessageAuthenticator(ZoneInfo zone, Bytes32 verifierKey,
             reason = $"NEW-VIEW quotes {senders.Count} view changes, {zone.QuorumSize} needed";
             return false;
         }
-        if (newView.PrePrepares.Count > protocol.WindowBatches)
+        if (newView.PrePrepares.Count > 2 * protocol.WindowBatches)
         {
             reason = "NEW-VIEW proposes more sequence numbers than the window holds";
             return false;

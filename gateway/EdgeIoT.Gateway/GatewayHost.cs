@@ -49,7 +49,7 @@ internal static class GatewayHost
         ingress.Attach(node);
 
         // A NEW-VIEW carries up to a window of batches; a frame must hold it.
-        var maxFrameBytes = (long)(registry.Protocol.WindowBatches + 1) * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + (1 << 20);
+        var maxFrameBytes = (long)(2 * registry.Protocol.WindowBatches + 1) * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + (1 << 20);
         await using var links = new PeerLinks(zone, gateway.Index, key, new PeerLinksOptions
         {
             MaxFrameBytes = (int)Math.Min(maxFrameBytes, 64L << 20),
