@@ -32,9 +32,9 @@ internal static class GatewayHost
             KeepAliveSeconds = registry.Mqtt.KeepAliveSeconds,
             MaxPayloadBytes = registry.Protocol.MaxTxBytes * 2 + 64 * 1024,
         }, loggers.CreateLogger("mqtt"));
-        var progress = new DeviceProgress();
-        var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, TimeProvider.System, loggers.CreateLogger("ingress"));
-        var ingress = new Ingress(registry, zone, errors, progress, topics, loggers.CreateLogger("ingress"));
+        var ingressCore = new GatewayIngressCore(registry, zone);
+        var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, ingressCore.Refusals, TimeProvider.System, loggers.CreateLogger("ingress"));
+        var ingress = new Ingress(zone, ingressCore, errors, topics, loggers.CreateLogger("ingress"));
 
         // Restore what PBFT needs to stay safe across a restart before anything else runs.
         using var store = new GatewayStore(Path.Combine(config.Resolve(config.DataDir), "replica.db"), registry.Protocol.GatewayFsync);
@@ -45,7 +45,7 @@ internal static class GatewayHost
                 replica.IsViewChanging ? $", resuming a view change to {replica.TargetView}" : "");
         var fault = new GatewayFault(GatewayFault.Parse(config.Byzantine), zone, gateway.Index, key);
         if (fault.Kind != GatewayFaultKind.None) logger.LogWarning("fault injection: this gateway behaves as \"{Behaviour}\" while primary", config.Byzantine);
-        var node = new GatewayNode(replica, invoker, executors, errors, progress, store, ingress.AdmitRequest, fault, logger);
+        var node = new GatewayNode(replica, invoker, executors, errors, store, ingress.AdmitRequest, fault, logger);
         ingress.Attach(node);
 
         // A NEW-VIEW carries up to a window of batches; a frame must hold it.

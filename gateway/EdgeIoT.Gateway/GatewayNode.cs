@@ -20,7 +20,6 @@ internal sealed class GatewayNode
     private readonly InvokerCore _invoker;
     private readonly ExecutorInvoker _executors;
     private readonly ErrorReporter _errors;
-    private readonly DeviceProgress _progress;
     private readonly ILogger _logger;
     private readonly GatewayStore _store;
     private readonly Func<byte[], ClientRequest?> _admit;
@@ -30,7 +29,7 @@ internal sealed class GatewayNode
     public long InputsDropped;
 
     /// <param name="admit">Admission of a transaction the verifier says it never saw ordered (ERROR(T)); null when inadmissible.</param>
-    public GatewayNode(PbftReplica replica, InvokerCore invoker, ExecutorInvoker executors, ErrorReporter errors, DeviceProgress progress, GatewayStore store, Func<byte[], ClientRequest?> admit, GatewayFault fault, ILogger logger)
+    public GatewayNode(PbftReplica replica, InvokerCore invoker, ExecutorInvoker executors, ErrorReporter errors, GatewayStore store, Func<byte[], ClientRequest?> admit, GatewayFault fault, ILogger logger)
     {
         _fault = fault;
         _store = store;
@@ -39,7 +38,6 @@ internal sealed class GatewayNode
         _invoker = invoker;
         _executors = executors;
         _errors = errors;
-        _progress = progress;
         _logger = logger;
     }
 
@@ -126,7 +124,6 @@ internal sealed class GatewayNode
         foreach (var tx in decided.Txs)
         {
             if (Core.Crypto.Bytes32.TryCreate(tx.TxDigest.Span, out var digest)) digests.Add(digest);
-            if (tx.Status is TxStatus.Committed or TxStatus.Aborted) _progress.Observe(tx.Device, tx.Timestamp);
         }
         _replica.OnDecided(decided.Seq, digests, proof);
         _invoker.OnDecided(decided.Seq);
@@ -155,7 +152,7 @@ internal sealed class GatewayNode
             if (Core.Quorum.SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && Core.Quorum.SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
                 OnNotice(notice, bytes, forwarded: true);
         foreach (var (request, reason) in ready.Refused)
-            _errors.Report(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason));
+            _errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason)));
         _invoker.SetPrimary(_replica.IsPrimary);
         foreach (var spawn in _invoker.TakeSpawns()) _executors.Spawn(_fault.Spawn(spawn, _replica));
     }

@@ -35,19 +35,18 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
                 if (work is VerifierNotice complaint)
                 {
                     complaint.IssuedMs = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
-                    Publish(topics.ZoneNotices(ZoneOf(complaint)), SignedMessages.Sign(complaint, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
-                    logger.LogInformation("notice to {Zone}: {Kind}", ZoneOf(complaint), complaint.KindCase);
+                    var zone = VerifierMessages.ZoneOf(complaint);
+                    Publish(topics.ZoneNotices(zone), SignedMessages.Sign(complaint, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
+                    logger.LogInformation("notice to {Zone}: {Kind}", zone, complaint.KindCase);
                     continue;
                 }
                 var batch = (DecidedBatch)work;
                 // Gateways first: they learn the decided timestamps before a device can act on its
                 // response, which narrows the window in which a replay reaches ordering.
-                Publish(topics.ZoneNotices(batch.Zone), Notice(batch).ToByteArray(), ref NoticesPublished);
-                foreach (var entry in batch.Entries)
-                    if (Identifiers.IsValid(entry.Device) && !entry.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal))
-                        Publish(topics.DeviceResponse(entry.Device), ToResponse(entry).Sign(verifierKey), ref ResponsesPublished);
-                foreach (var original in batch.Resends)
-                    Publish(topics.DeviceResponse(original.Device), ToResponse(original).Sign(verifierKey), ref ResponsesPublished);
+                var notice = VerifierMessages.Decided(batch, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds());
+                Publish(topics.ZoneNotices(batch.Zone), SignedMessages.Sign(notice, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
+                foreach (var entry in VerifierMessages.ResponsesFor(batch))
+                    Publish(topics.DeviceResponse(entry.Device), VerifierMessages.ToResponse(entry).Sign(verifierKey), ref ResponsesPublished);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -65,32 +64,4 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
         }
     }
 
-    private static string ZoneOf(VerifierNotice notice) => notice.KindCase switch
-    {
-        VerifierNotice.KindOneofCase.ErrorSeq => notice.ErrorSeq.Zone,
-        VerifierNotice.KindOneofCase.ErrorTx => notice.ErrorTx.Zone,
-        VerifierNotice.KindOneofCase.Replace => notice.Replace.Zone,
-        VerifierNotice.KindOneofCase.Ack => notice.Ack.Zone,
-        _ => notice.Decided.Zone,
-    };
-
-    public static VerifierResponse ToResponse(DecidedEntry entry) => new(
-        entry.Device, entry.Zone, entry.Timestamp, entry.TxDigest, entry.Seq, entry.Position,
-        entry.Status switch
-        {
-            TxStatus.Committed => VerifierResponse.Committed,
-            TxStatus.Aborted => VerifierResponse.Aborted,
-            _ => VerifierResponse.Rejected,
-        },
-        entry.Status == TxStatus.Committed ? entry.Result : null,
-        entry.Status == TxStatus.Committed ? null : entry.Reason);
-
-    private Signed Notice(DecidedBatch batch)
-    {
-        var decided = new Decided { Zone = batch.Zone, Seq = batch.Seq };
-        foreach (var entry in batch.Entries)
-            decided.Txs.Add(new DecidedTx { Device = entry.Device, Timestamp = entry.Timestamp, Status = entry.Status, TxDigest = ByteString.CopyFrom(entry.TxDigest.ToArray()) });
-        var notice = new VerifierNotice { IssuedMs = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds(), Decided = decided };
-        return SignedMessages.Sign(notice, SignatureDomain.VerifierNotice, 0, verifierKey);
-    }
 }

@@ -27,7 +27,7 @@ public sealed class VerifierEndpoints(
     public const int MaxReadKeys = 4096;
     private long _verifyRejected, _verifyAccepted, _verifyForDecided;
 
-    public int MaxVerifyBytes => 2 * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 512) + 256 * 1024;
+    private readonly VerifyAdmission _admission = new(registry);
 
     public void Map(WebApplication app)
     {
@@ -46,26 +46,23 @@ public sealed class VerifierEndpoints(
     private async Task<IResult> VerifyAsync(HttpRequest request, CancellationToken ct)
     {
         if (!flood.TryAdmit(request.HttpContext.Connection.Id)) return Results.StatusCode(StatusCodes.Status429TooManyRequests);
-        var body = await ReadBodyAsync(request, MaxVerifyBytes, ct);
-        if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {MaxVerifyBytes} bytes");
-        if (!SignedMessages.TryParse(Signed.Parser, body, out var signed) || !SignedMessages.TryParse(Wire.Verify.Parser, signed.Body.Span, out var verify))
-            return Reject(StatusCodes.Status400BadRequest, "not a Signed{Verify} protobuf");
-        if (signed.Signer >= registry.Executors.Members.Count)
-            return Reject(StatusCodes.Status403Forbidden, $"executor index {signed.Signer} is not registered");
-        if (verify.Seq < core.NextSeq(verify.Zone))
+        var body = await ReadBodyAsync(request, _admission.MaxVerifyBytes, ct);
+        if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {_admission.MaxVerifyBytes} bytes");
+        switch (_admission.TryAdmit(body, core.NextSeq, flood.AlreadyVoted, out var vote, out var reason))
         {
-            Interlocked.Increment(ref _verifyForDecided);
-            return Results.Accepted(value: "already decided");
+            case VerifyAdmissionStatus.AlreadyDecided:
+                Interlocked.Increment(ref _verifyForDecided);
+                return Results.Accepted(value: reason);
+            case VerifyAdmissionStatus.Duplicate:
+                return Results.Accepted(value: reason);
+            case VerifyAdmissionStatus.TooLarge:
+                return Reject(StatusCodes.Status413PayloadTooLarge, reason);
+            case VerifyAdmissionStatus.Malformed:
+                return Reject(StatusCodes.Status400BadRequest, reason);
+            case VerifyAdmissionStatus.Forbidden:
+                return Reject(StatusCodes.Status403Forbidden, reason);
         }
-        if (flood.AlreadyVoted(verify.Zone, verify.Seq, (int)signed.Signer))
-            return Results.Accepted(value: "duplicate");
-        if (!SignedMessages.Verify(signed, SignatureDomain.Verify, registry.Executors.Members[(int)signed.Signer].Key))
-            return Reject(StatusCodes.Status403Forbidden, $"VERIFY signature does not verify under executor {registry.Executors.Members[(int)signed.Signer].Id}'s key");
-        flood.Voted(verify.Zone, verify.Seq, (int)signed.Signer);
-        var txDigests = verify.Batch is null ? [] : Batches.TxDigests(verify.Batch);
-        if (!Bytes32.TryCreate(verify.BatchDigest.Span, out var batchDigest) || verify.Batch is null || Batches.Digest(txDigests) != batchDigest)
-            return Reject(StatusCodes.Status400BadRequest, "the batch does not match its digest");
-        var vote = new VerifyVote((int)signed.Signer, verify, batchDigest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span)) { TxDigests = txDigests };
+        flood.Voted(vote.Zone, vote.Seq, vote.Executor);
         if (!loop.TryEnqueue(vote)) return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         Interlocked.Increment(ref _verifyAccepted);
         return Results.Accepted();
@@ -124,7 +121,7 @@ public sealed class VerifierEndpoints(
             };
             return Results.Json(new { status = "pending", action }, statusCode: StatusCodes.Status202Accepted);
         }
-        return Results.Text(System.Text.Encoding.ASCII.GetString(Responder.ToResponse(decided).Sign(verifierKey)), "application/jose", statusCode: StatusCodes.Status200OK);
+        return Results.Text(System.Text.Encoding.ASCII.GetString(VerifierMessages.ToResponse(decided).Sign(verifierKey)), "application/jose", statusCode: StatusCodes.Status200OK);
     }
 
     private IResult Status()

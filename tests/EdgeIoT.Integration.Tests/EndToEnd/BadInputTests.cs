@@ -131,7 +131,7 @@ public sealed class BadInputTests
             await mqtt.PublishAsync(new Core.Mqtt.Topics(network.Registry.Mqtt.TopicPrefix).ZoneNotices("z1"), notice.ToByteArray(), 1, CancellationToken.None);
             await mqtt.DisposeAsync();
         }
-        await Launch.Eventually.True(() => network.Network.LogTail(gateway.Id, 400).Any(l => l.Contains("not signed by the verifier")), "the gateway dropping the forged notice");
+        await Launch.Eventually.True(() => network.Network.LogTail(gateway.Id, 400).Any(l => l.Contains("dropped a notice: not a notice signed by the verifier")), "the gateway dropping the forged notice");
 
         // Everyone is still up, and the system still commits.
         var client = (await network.DevicesAsync(1, connections: 1))[0];
