@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Hosting;
 using EdgeIoT.Functions.Protocol;
 
 namespace EdgeIoT.Functions;
@@ -21,7 +22,7 @@ public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, 
 
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
     {
-        var body = await BodyReader.ReadAsync(request, core.MaxExecuteBytes, ct);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, core.MaxExecuteBytes, ct);
         if (body is null) return Refuse(StatusCodes.Status413PayloadTooLarge, $"EXECUTE larger than {core.MaxExecuteBytes} bytes");
         if (!core.TryAccept(body, out var execution, out var kind, out var reason))
             return Refuse(kind is ExecuteRejection.Malformed or ExecuteRejection.BatchTooLarge ? StatusCodes.Status400BadRequest : StatusCodes.Status403Forbidden, reason);
@@ -51,23 +52,5 @@ public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, 
         Interlocked.Increment(ref _refused);
         logger.LogWarning("refused an EXECUTE: {Reason}", reason);
         return Results.Text(reason, statusCode: status);
-    }
-}
-
-internal static class BodyReader
-{
-    /// <summary>Reads a request body of at most <paramref name="maxBytes"/>; null when it is larger.</summary>
-    public static async Task<byte[]?> ReadAsync(HttpRequest request, int maxBytes, CancellationToken ct)
-    {
-        if (request.ContentLength > maxBytes) return null;
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and <= int.MaxValue ? (int)request.ContentLength : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > maxBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

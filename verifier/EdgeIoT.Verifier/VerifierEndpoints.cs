@@ -3,6 +3,7 @@ using EdgeIoT.Core.Config;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Envelope;
 using EdgeIoT.Core.Execution;
+using EdgeIoT.Core.Hosting;
 using EdgeIoT.Core.Quorum;
 using EdgeIoT.Verifier.Protocol;
 using EdgeIoT.Verifier.Storage;
@@ -46,7 +47,7 @@ public sealed class VerifierEndpoints(
     private async Task<IResult> VerifyAsync(HttpRequest request, CancellationToken ct)
     {
         if (!flood.TryAdmit(request.HttpContext.Connection.Id)) return Results.StatusCode(StatusCodes.Status429TooManyRequests);
-        var body = await ReadBodyAsync(request, _admission.MaxVerifyBytes, ct);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, _admission.MaxVerifyBytes, ct);
         if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {_admission.MaxVerifyBytes} bytes");
         switch (_admission.TryAdmit(body, core.NextSeq, flood.AlreadyVoted, out var vote, out var reason))
         {
@@ -78,7 +79,7 @@ public sealed class VerifierEndpoints(
     /// <summary>Current committed values and versions (serverlessbft Fig. 3 lines 17-18). Executors never write.</summary>
     private async Task<IResult> ReadAsync(HttpRequest request, CancellationToken ct)
     {
-        var body = await ReadBodyAsync(request, 1 << 20, ct);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, 1 << 20, ct);
         if (body is null || !SignedMessages.TryParse(ReadRequest.Parser, body, out var read) || read.Keys.Count > MaxReadKeys)
             return Results.Text($"expected a ReadRequest of at most {MaxReadKeys} keys", statusCode: StatusCodes.Status400BadRequest);
         var response = new ReadResponse();
@@ -98,7 +99,7 @@ public sealed class VerifierEndpoints(
     /// </summary>
     private async Task<IResult> TransactionAsync(HttpRequest request, CancellationToken ct)
     {
-        var body = await ReadBodyAsync(request, registry.Protocol.MaxTxBytes, ct);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, registry.Protocol.MaxTxBytes, ct);
         if (body is null) return Results.Json(new { status = "rejected", reason = RejectReason.PayloadTooLarge.Code() }, statusCode: StatusCodes.Status413PayloadTooLarge);
         if (!DeviceTransaction.TryDecode(body, registry, registry.Protocol.MaxTxBytes, out var tx, out var rejection))
             return Results.Json(new { status = "rejected", reason = rejection.Code, detail = rejection.Detail }, statusCode: StatusCodes.Status400BadRequest);
@@ -137,20 +138,5 @@ public sealed class VerifierEndpoints(
             published = new { responses = Interlocked.Read(ref responder.ResponsesPublished), notices = Interlocked.Read(ref responder.NoticesPublished), failures = Interlocked.Read(ref responder.PublishFailures) },
             rows = cache.RowCount,
         }, new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    /// <summary>Reads a request body of at most <paramref name="maxBytes"/>; null when it is larger.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int maxBytes, CancellationToken ct)
-    {
-        if (request.ContentLength is > 0 and var length && length > maxBytes) return null;
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and <= int.MaxValue ? (int)request.ContentLength : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > maxBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

@@ -108,24 +108,15 @@ public class PbftReplicaTests
             var primaryKey = network.GatewayKeys[0];
             foreach (var (to, request) in new[] { (1, a), (2, a), (3, b) })
             {
-                var batch = new Batch { Txs = { ByteString.CopyFrom(request.Raw) } };
-                var digest = Core.Execution.Batches.Digest(batch);
-                var view = 0UL;
-                cluster.Inject(0, to, new PeerMessage
-                {
-                    PrePrepare = new PrePrepare
-                    {
-                        View = view, Seq = 1, BatchDigest = ByteString.CopyFrom(digest.ToArray()), Batch = batch,
-                        Signature = ByteString.CopyFrom(PhaseStatement.Sign(primaryKey, SignatureDomain.PrePrepare, "z1", view, 1, digest)),
-                    },
-                });
+                cluster.Inject(0, to, ReplicaCluster.SignedPrePrepare(primaryKey, 0, 1, request));
+                var digest = Core.Execution.Batches.Digest(new Batch { Txs = { ByteString.CopyFrom(request.Raw) } });
                 foreach (var target in new[] { 1, 2, 3 })
                     cluster.Inject(0, target, new PeerMessage
                     {
                         Commit = new Commit
                         {
-                            View = view, Seq = 1, BatchDigest = ByteString.CopyFrom(digest.ToArray()),
-                            Signature = ByteString.CopyFrom(new CommitStatement("z1", view, 1, digest).Sign(primaryKey)),
+                            View = 0, Seq = 1, BatchDigest = ByteString.CopyFrom(digest.ToArray()),
+                            Signature = ByteString.CopyFrom(new CommitStatement("z1", 0, 1, digest).Sign(primaryKey)),
                         },
                     });
             }

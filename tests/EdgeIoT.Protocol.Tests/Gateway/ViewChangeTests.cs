@@ -90,18 +90,7 @@ public class ViewChangeTests
             cluster.ProposeToAll(a);
             cluster.ProposeToAll(b);
             foreach (var (to, request) in new[] { (1, a), (2, a), (3, b) })
-            {
-                var batch = new Batch { Txs = { ByteString.CopyFrom(request.Raw) } };
-                var digest = Batches.Digest(batch);
-                cluster.Inject(0, to, new PeerMessage
-                {
-                    PrePrepare = new PrePrepare
-                    {
-                        View = 0, Seq = 1, BatchDigest = ByteString.CopyFrom(digest.ToArray()), Batch = batch,
-                        Signature = ByteString.CopyFrom(PhaseStatement.Sign(network.GatewayKeys[0], SignatureDomain.PrePrepare, "z1", 0, 1, digest)),
-                    },
-                });
-            }
+                cluster.Inject(0, to, ReplicaCluster.SignedPrePrepare(network.GatewayKeys[0], 0, 1, request));
             cluster.RunFor(800);
             AssertNoDivergence(cluster, [1, 2, 3]);
             foreach (var r in new[] { 1, 2, 3 })
@@ -194,16 +183,7 @@ public class ViewChangeTests
 
         // The primary, now byzantine, sends replica 2 a different proposal for the same (view, seq).
         var other = cluster.Request(network.Tx("d3", "kv", "update", new { key = "kv/5", value = "other" }));
-        var batch = new Batch { Txs = { ByteString.CopyFrom(other.Raw) } };
-        var digest = Batches.Digest(batch);
-        cluster.Replicas[2].Step(0, new PeerMessage
-        {
-            PrePrepare = new PrePrepare
-            {
-                View = 0, Seq = 1, BatchDigest = ByteString.CopyFrom(digest.ToArray()), Batch = batch,
-                Signature = ByteString.CopyFrom(PhaseStatement.Sign(network.GatewayKeys[0], SignatureDomain.PrePrepare, "z1", 0, 1, digest)),
-            },
-        });
+        cluster.Replicas[2].Step(0, ReplicaCluster.SignedPrePrepare(network.GatewayKeys[0], 0, 1, other));
         Assert.Equal(1, cluster.Replicas[2].Metrics.Equivocations);
         Assert.DoesNotContain(cluster.Replicas[2].TakeReady().Messages, m => m.Message.KindCase == PeerMessage.KindOneofCase.Prepare);
     }

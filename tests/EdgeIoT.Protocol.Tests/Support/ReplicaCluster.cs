@@ -144,6 +144,22 @@ internal sealed class ReplicaCluster
     public static byte[] DecidedProof(TestNetwork network, ulong seq) =>
         Core.Quorum.SignedMessages.Sign(new VerifierNotice { Decided = new Decided { Zone = "z1", Seq = seq } }, SignatureDomain.VerifierNotice, 0, network.VerifierKey).ToByteArray();
 
+    /// <summary>A PRE-PREPARE for <paramref name="requests"/> signed by <paramref name="key"/> — what a byzantine primary can send.</summary>
+    public static PeerMessage SignedPrePrepare(SigningKey key, ulong view, ulong seq, params ClientRequest[] requests)
+    {
+        var batch = new Batch();
+        foreach (var request in requests) batch.Txs.Add(ByteString.CopyFrom(request.Raw));
+        var digest = Core.Execution.Batches.Digest(batch);
+        return new PeerMessage
+        {
+            PrePrepare = new PrePrepare
+            {
+                View = view, Seq = seq, BatchDigest = ByteString.CopyFrom(digest.ToArray()), Batch = batch,
+                Signature = ByteString.CopyFrom(PhaseStatement.Sign(key, SignatureDomain.PrePrepare, "z1", view, seq, digest)),
+            },
+        };
+    }
+
     /// <summary>Messages in flight (for tests that inspect or drop them).</summary>
     public IReadOnlyList<(int From, int To, PeerMessage Message)> InFlight => _inFlight;
 
