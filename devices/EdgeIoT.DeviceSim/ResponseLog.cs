@@ -9,7 +9,6 @@ namespace EdgeIoT.DeviceSim;
 /// </summary>
 internal sealed class ResponseLog : IDisposable
 {
-    public const string FileName = "responses.jsonl";
     public const long MaxRecords = 2_000_000;
 
     private readonly object _lock = new();

@@ -31,7 +31,7 @@ internal static class Simulator
             Devices = count,
         });
         // What every device was told, for `edgeiot audit`; only when the configuration names a data folder.
-        using var responses = string.IsNullOrEmpty(config.DataDir) ? null : new ResponseLog(Path.Combine(config.Resolve(config.DataDir), ResponseLog.FileName));
+        using var responses = string.IsNullOrEmpty(config.DataDir) ? null : new ResponseLog(Path.Combine(config.Resolve(config.DataDir), ResponseRecord.FileName));
         var connectionCount = Math.Clamp(options.Connections ?? (count + 15) / 16, 1, count);
         var connections = new List<DeviceConnection>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

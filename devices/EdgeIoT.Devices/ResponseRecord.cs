@@ -18,6 +18,9 @@ public sealed record ResponseRecord(
     [property: JsonPropertyName("pos")] int Position,
     [property: JsonPropertyName("result")] string? Result)
 {
+    /// <summary>Where the device simulator writes these lines, inside its data folder.</summary>
+    public const string FileName = "responses.jsonl";
+
     /// <summary>The file's last line when the recorder reached its bound: {"truncated":true,"records":N}.</summary>
     public const string TruncatedProperty = "truncated";
 

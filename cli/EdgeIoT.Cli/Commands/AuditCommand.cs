@@ -15,7 +15,6 @@ namespace EdgeIoT.Cli.Commands;
 public static class AuditCommand
 {
     private static readonly HashSet<string> ValueOptions = ["dir"];
-    public const string ResponsesFile = "responses.jsonl";
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
@@ -24,7 +23,7 @@ public static class AuditCommand
         if (!File.Exists(layout.Registry)) throw new ConfigurationException($"{layout.Root} holds no network (no network.json); run `edgeiot up` or `edgeiot provision` first");
         var registry = NetworkRegistry.Load(layout.Registry);
         var databasePath = Path.Combine(layout.State(NetworkLayout.VerifierId), "verifier.db");
-        var responsesPath = Path.Combine(layout.State(NetworkLayout.DeviceSimId), ResponsesFile);
+        var responsesPath = Path.Combine(layout.State(NetworkLayout.DeviceSimId), Devices.ResponseRecord.FileName);
         var invariant = CultureInfo.InvariantCulture;
 
         LogAudit.Report log;
