@@ -15,7 +15,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<IHostComman
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
 
-    private static readonly string[] Reserved = ["sim", "audit", "bench"];
+    private static readonly string[] Reserved = ["sim", "bench"];
 
     /// <param name="stop">Cancelled on Ctrl-C or SIGTERM: a running command stops what it started and reports.</param>
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken stop = default)
@@ -34,6 +34,8 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<IHostComman
                     return ProvisionCommand.Run(rest, output);
                 case "up":
                     return await new UpCommand(output, error, hosts ?? HostBinaries.FromEnvironment, launchOptions ?? new LaunchOptions()).RunAsync(rest, stop);
+                case "audit":
+                    return AuditCommand.Run(rest, output, error);
                 case "test":
                     await error.WriteLineAsync("edgeiot test: run it through the ./edgeiot script, which builds and runs `dotnet test`");
                     return ExitUsage;

@@ -24,7 +24,14 @@ internal static class Simulator
         if (count > registry.Devices.Count)
             throw new ConfigurationException($"{count} devices requested but the registry has {registry.Devices.Count}; provision more");
         var keysDir = config.Resolve(config.KeyFile);
-        var workload = Workloads.Create(options.Workload, registry.Applications);
+        var workload = Workloads.Create(options.Workload, registry.Applications, new WorkloadOptions
+        {
+            ConflictPercent = options.ConflictPercent,
+            DeclareReadWriteSets = options.DeclareReadWriteSets,
+            Devices = count,
+        });
+        // What every device was told, for `edgeiot audit`; only when the configuration names a data folder.
+        using var responses = string.IsNullOrEmpty(config.DataDir) ? null : new ResponseLog(Path.Combine(config.Resolve(config.DataDir), ResponseRecord.FileName));
         var connectionCount = Math.Clamp(options.Connections ?? (count + 15) / 16, 1, count);
         var connections = new List<DeviceConnection>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -70,13 +77,15 @@ internal static class Simulator
                             committedAtWarmup = Interlocked.Read(ref stats.Committed);
                             warmupEnd = clock.Elapsed.TotalSeconds;
                         }
+                        responses?.Flush();
                         Console.Out.WriteLine(stats.StatsLine(clock.Elapsed.TotalSeconds));
                         Console.Out.Flush();
                     }
                 }
                 catch (OperationCanceledException) { }
             });
-            await Task.WhenAll(devices.Select((device, index) => RunDeviceAsync(device, workload, new Random(options.Seed * 7919 + index), options, stats, run.Token)));
+            await Task.WhenAll(devices.Select((device, index) => RunDeviceAsync(device, workload, new Random(options.Seed * 7919 + index), options, stats, responses, run.Token)));
+            responses?.Flush();
             var duration = clock.Elapsed.TotalSeconds;
             run.Cancel();
             await reporter;
@@ -91,7 +100,7 @@ internal static class Simulator
         }
     }
 
-    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, SimulatorOptions options, SimulatorStats stats, CancellationToken ct)
+    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, SimulatorOptions options, SimulatorStats stats, ResponseLog? responses, CancellationToken ct)
     {
         for (var sent = 0; !ct.IsCancellationRequested && (options.TransactionsPerDevice is not { } limit || sent < limit); sent++)
         {
@@ -99,8 +108,9 @@ internal static class Simulator
             Interlocked.Increment(ref stats.InFlight);
             try
             {
-                var result = await device.SubmitAsync(item.App, item.Op, item.Args, ct);
+                var result = await device.SubmitAsync(item.App, item.Op, item.Args, ct, item.Reads, item.Writes);
                 stats.Record(result);
+                responses?.Record(device.Identity.Id, result);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

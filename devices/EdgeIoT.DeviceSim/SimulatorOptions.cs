@@ -4,6 +4,11 @@ namespace EdgeIoT.DeviceSim;
 
 internal sealed record SimulatorOptions(string Workload, int? Devices, double? Seconds, int? TransactionsPerDevice, int? Connections, double WarmupSeconds, int Seed)
 {
+    /// <summary>Percent of kv transactions that conflict (hot-key read-modify-writes), 0..50.</summary>
+    public int ConflictPercent { get; init; }
+    /// <summary>kv transactions declare their read/write sets.</summary>
+    public bool DeclareReadWriteSets { get; init; }
+
     public static SimulatorOptions Parse(IReadOnlyList<string> args, string usage)
     {
         string workload = "mixed";
@@ -11,6 +16,8 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
         double? seconds = null;
         double warmup = 0;
         var seed = 1;
+        var conflict = 0;
+        var declare = false;
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\nusage: {usage}");
@@ -23,11 +30,14 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
                 case "--connections": connections = int.Parse(Value()); break;
                 case "--warmup-seconds": warmup = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--seed": seed = int.Parse(Value()); break;
+                case "--conflict": conflict = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--declare-rw": declare = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}\nusage: {usage}");
             }
         }
         if (!Workloads.Names.Contains(workload)) throw new ArgumentException($"unknown workload \"{workload}\" (known: {string.Join(", ", Workloads.Names)})");
         if (devices is < 1) throw new ArgumentException("--devices must be at least 1");
-        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed);
+        if (conflict is < 0 or > WorkloadOptions.ConflictPercentMax) throw new ArgumentException($"--conflict must be a percentage within 0..{WorkloadOptions.ConflictPercentMax}");
+        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed) { ConflictPercent = conflict, DeclareReadWriteSets = declare };
     }
 }

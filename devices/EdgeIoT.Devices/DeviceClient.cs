@@ -118,7 +118,11 @@ public sealed class DeviceClient
             VerifierResponse.Aborted => DeviceOutcome.Aborted,
             _ => DeviceOutcome.Rejected,
         };
-        return new DeviceResult(outcome, timestamp, response.ResultJson, response.Reason, response.Seq, response.Position, clock.Elapsed.TotalMilliseconds, retries);
+        return new DeviceResult(outcome, timestamp, response.ResultJson, response.Reason, response.Seq, response.Position, clock.Elapsed.TotalMilliseconds, retries)
+        {
+            Zone = response.Zone,
+            TxDigest = response.TxDigest,
+        };
     }
 
     /// <summary>A RESPONSE arrived (MQTT or HTTP): accept it only if the verifier signed it and it answers our transaction.</summary>

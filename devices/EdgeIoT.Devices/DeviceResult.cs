@@ -26,4 +26,8 @@ public sealed record DeviceResult(
     int Retries)
 {
     public bool IsCommitted => Outcome == DeviceOutcome.Committed;
+    /// <summary>The zone whose log holds the decision (verified responses only).</summary>
+    public string? Zone { get; init; }
+    /// <summary>SHA-256 of the transaction as published (verified responses only).</summary>
+    public EdgeIoT.Core.Crypto.Bytes32 TxDigest { get; init; }
 }

@@ -22,7 +22,7 @@ internal static class GatewayHost
         var topics = new Topics(registry.Mqtt.TopicPrefix);
 
         var replica = new PbftReplica(new ReplicaOptions { Zone = zone, SelfIndex = gateway.Index, Protocol = registry.Protocol }, key);
-        var invoker = new InvokerCore(registry.Protocol, registry.Executors.Members.Count);
+        var invoker = new InvokerCore(InvokerOptions.For(registry, zone, gateway.Index));
         using var executors = new ExecutorInvoker(registry, zone, gateway.Index, key, loggers.CreateLogger("invoker"));
         await using var mqtt = new MqttClient(new MqttClientOptions
         {

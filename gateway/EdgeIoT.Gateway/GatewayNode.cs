@@ -100,6 +100,9 @@ internal sealed class GatewayNode
             case VerifierNotice.KindOneofCase.ErrorSeq:
                 // The verifier waits for k_max (§5.1.3): the primary spawns it again; a backup forwards
                 // the complaint and starts Υ (§5.1.4).
+                // The verifier decides in order, so waiting for k_max says every earlier k is decided:
+                // a gateway that missed those notices (a restart) must not hold later batches behind them.
+                if (notice.ErrorSeq.Seq > 0) _invoker.OnDecided(notice.ErrorSeq.Seq - 1);
                 if (_invoker.RespawnNow(notice.ErrorSeq.Seq))
                     _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
                 if (!forwarded) _replica.OnVerifierComplaint(replace: false, bytes, $"verifier waits for seq {notice.ErrorSeq.Seq}");
@@ -147,6 +150,8 @@ internal sealed class GatewayNode
                 if (outbound.To is { } to) _links?.Send(to, bytes);
                 else _links?.Broadcast(bytes);
             }
+        // The low watermark also moves on decisions learned from peers (view change, restore).
+        _invoker.OnDecided(_replica.LowWatermark);
         foreach (var committed in ready.Committed) _invoker.OnCommitted(committed);
         foreach (var (from, bytes) in ready.ForwardedNotices)
             if (Core.Quorum.SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && Core.Quorum.SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))

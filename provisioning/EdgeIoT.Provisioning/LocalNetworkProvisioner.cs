@@ -140,6 +140,8 @@ public static class LocalNetworkProvisioner
             Registry = registryPath,
             // The simulator plays every device: its key "file" is the folder of device keys, {id}.key each.
             KeyFile = layout.RelativeToConfig(layout.DeviceKeysDir),
+            // Where it records the responses its devices verified, for `edgeiot audit`.
+            DataDir = StateDir(layout, NetworkLayout.DeviceSimId),
         }.Save(layout.Config(NetworkLayout.DeviceSimId));
 
         Directory.CreateDirectory(layout.BrokerDir);

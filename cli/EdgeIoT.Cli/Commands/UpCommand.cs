@@ -15,8 +15,15 @@ namespace EdgeIoT.Cli.Commands;
 /// </summary>
 public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCommands> hosts, LaunchOptions launchOptions)
 {
-    private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed"];
+    private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed", "conflict", "spawning"];
+    private static readonly HashSet<string> Flags = ["declare-rw", "conflict-avoidance"];
     private static readonly string[] Workloads = ["kv", "ledger", "telemetry", "mixed"];
+    private static readonly Dictionary<string, SpawningMode> SpawningModes = new()
+    {
+        ["out-of-order"] = SpawningMode.OutOfOrder,
+        ["sequential"] = SpawningMode.Sequential,
+        ["decentralized"] = SpawningMode.Decentralized,
+    };
     /// <summary>How long past --seconds the simulator may take to stop and print its summary.</summary>
     private static readonly TimeSpan SimulatorOvertime = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
@@ -26,12 +33,17 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken stop)
     {
-        var options = CommandLine.Parse("up", args, ValueOptions, new HashSet<string>());
+        var options = CommandLine.Parse("up", args, ValueOptions, Flags);
         var dir = options.String("dir", ProvisionCommand.DefaultDir);
         int? seconds = options.Has("seconds") ? options.Int("seconds", 0, 1, SecondsMax) : null;
         var reportPath = options.String("report");
         var workload = options.Choice("workload", "kv", Workloads);
+        var contention = Contention(options, workload);
         var spec = ProvisionCommand.Spec(options) with { Force = true };
+        spec.Protocol.Spawning = SpawningModes[contention.Spawning];
+        spec.Protocol.ConflictAvoidance = contention.ConflictAvoidance;
+        (spec, var changes) = ConflictProvisioning.Apply(spec, contention.ConflictPercent);
+        foreach (var change in changes) await output.WriteLineAsync($"note: {change}");
         var startedAt = DateTimeOffset.UtcNow;
 
         var layout = LocalNetworkProvisioner.Provision(spec, dir);
@@ -55,6 +67,8 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"network up in {startClock.Elapsed.TotalSeconds:0.0} s; starting {spec.Devices} devices, workload {workload}, {(seconds is { } s ? $"for {s} s" : "until Ctrl-C")}"));
             List<string> simulatorArgs = ["--workload", workload, "--devices", spec.Devices.ToString(CultureInfo.InvariantCulture)];
+            if (contention.ConflictPercent > 0) simulatorArgs.AddRange(["--conflict", contention.ConflictPercent.ToString(CultureInfo.InvariantCulture)]);
+            if (contention.DeclaredReadWriteSets) simulatorArgs.Add("--declare-rw");
             if (seconds is { } runSeconds) simulatorArgs.AddRange(["--seconds", runSeconds.ToString(CultureInfo.InvariantCulture)]);
             devicesClock.Start();
             await network.StartDevicesAsync(simulatorArgs, stop);
@@ -75,7 +89,10 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         devicesClock.Stop();
 
         var devicesRan = devicesClock.ElapsedTicks > 0;
-        var facts = new RunFacts(outcome.ToString().ToLowerInvariant(), spec.Devices, workload, spec.Zones, spec.GatewaysPerZone, spec.Executors, startedAt, devicesClock.Elapsed.TotalSeconds);
+        var facts = new RunFacts(outcome.ToString().ToLowerInvariant(), spec.Devices, workload, spec.Zones, spec.GatewaysPerZone, spec.Executors, startedAt, devicesClock.Elapsed.TotalSeconds)
+        {
+            Contention = contention,
+        };
         if (devicesRan) await output.WriteAsync(FinalSummary(tracker, facts));
         if (reportPath is not null)
         {
@@ -83,6 +100,17 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             await output.WriteLineAsync($"report written to {reportPath}");
         }
         return outcome == Outcome.Failed ? CliApp.ExitFailure : CliApp.ExitSuccess;
+    }
+
+    /// <summary>The contention options: conflicts and declared sets shape the kv transactions, the rest the invokers.</summary>
+    private static ContentionFacts Contention(CommandLine options, string workload)
+    {
+        var conflict = options.Int("conflict", 0, 0, Devices.WorkloadOptions.ConflictPercentMax);
+        var declared = options.Has("declare-rw");
+        if ((conflict > 0 || declared) && workload is not ("kv" or "mixed"))
+            throw new UsageException($"up: --conflict and --declare-rw shape kv transactions; the {workload} workload has none");
+        var spawning = options.Choice("spawning", "out-of-order", SpawningModes.Keys.ToList());
+        return new ContentionFacts(conflict, declared, spawning, options.Has("conflict-avoidance"));
     }
 
     private async Task<Outcome> MonitorAsync(LocalNetwork network, ChannelReader<ProcessExit> exits, StatsTracker tracker, Stopwatch devicesClock, int? seconds, CancellationToken stop)

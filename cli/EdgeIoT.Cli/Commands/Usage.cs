@@ -14,12 +14,19 @@ public static class Usage
                       [--dir data/local] [--seconds S] [--report FILE] [--devices 50]
                       [--workload kv|ledger|telemetry|mixed] [--zones 1] [--gateways 4] [--executors 3]
                       [--base-port 17000] [--seed N]
+                      [--conflict PCT] (0-50: kv transactions that read-modify-write a few hot keys)
+                      [--declare-rw] (kv transactions declare their read/write sets)
+                      [--spawning out-of-order|sequential|decentralized] [--conflict-avoidance]
+                      with conflicts, executors are raised to 3 f_E + 1 when fewer (docs/conflicts.md)
+          audit       check a network's data, read-only: the verifier database equals a replay of its
+                      log, and every response a simulated device verified matches the log
+                      [--dir data/local]
           test        run the test suites (./edgeiot test [dotnet test options])
-          sim, audit, bench   not yet available
+          sim, bench  not yet available
 
         exit codes: 0 success, 1 failure, 2 usage error
 
         """;
 
-    public const string Short = "usage: edgeiot <provision|up|test> [options]   (`edgeiot help` lists the options)\n";
+    public const string Short = "usage: edgeiot <provision|up|audit|test> [options]   (`edgeiot help` lists the options)\n";
 }

@@ -30,6 +30,13 @@ public static class RunReport
         report["zones"] = facts.Zones;
         report["gateways_per_zone"] = facts.GatewaysPerZone;
         report["executors"] = facts.Executors;
+        if (facts.Contention is { } contention)
+        {
+            report["conflict_percent"] = contention.ConflictPercent;
+            report["declared_rw"] = contention.DeclaredReadWriteSets;
+            report["spawning"] = contention.Spawning;
+            report["conflict_avoidance"] = contention.ConflictAvoidance;
+        }
         report["started_at"] = facts.StartedAt.UtcDateTime.ToString("O");
         report["machine"] = new JsonObject { ["cores"] = machine.Cores, ["cpu_model"] = machine.CpuModel };
         return report;
@@ -46,4 +53,10 @@ public static class RunReport
     }
 }
 
-public sealed record RunFacts(string Outcome, int Devices, string Workload, int Zones, int GatewaysPerZone, int Executors, DateTimeOffset StartedAt, double DevicesRunSeconds);
+public sealed record RunFacts(string Outcome, int Devices, string Workload, int Zones, int GatewaysPerZone, int Executors, DateTimeOffset StartedAt, double DevicesRunSeconds)
+{
+    /// <summary>How the run contended (serverlessbft §6): the workload's conflicts and the invokers' spawning.</summary>
+    public ContentionFacts? Contention { get; init; }
+}
+
+public sealed record ContentionFacts(int ConflictPercent, bool DeclaredReadWriteSets, string Spawning, bool ConflictAvoidance);

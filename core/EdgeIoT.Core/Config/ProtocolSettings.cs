@@ -23,6 +23,18 @@ public sealed class ProtocolSettings
     /// <summary>Spawning mode for executors.</summary>
     public SpawningMode Spawning { get; set; } = SpawningMode.OutOfOrder;
     /// <summary>
+    /// Best-effort conflict avoidance (serverlessbft §6.5): an invoker holds a committed batch whose
+    /// declared reads meet the writes of an earlier undecided batch until that batch is decided
+    /// (docs/conflicts.md). Ignored in sequential mode, which already waits for every earlier batch.
+    /// </summary>
+    public bool ConflictAvoidance { get; set; }
+    /// <summary>
+    /// Decentralized spawning covers every executor even when f_R correct gateways are kept in the dark
+    /// as well as f_R byzantine ones spawn nothing (§6.3 Eq. 2); false assumes only the byzantine are
+    /// silent (Eq. 1). More EXECUTE per batch either way; see docs/conflicts.md for e.
+    /// </summary>
+    public bool DecentralizedToleratesDark { get; set; }
+    /// <summary>
     /// True when transactions with undeclared read/write sets may conflict; then n_E >= 3 f_E + 1 is
     /// required (serverlessbft §6, Theorem 6.2).
     /// </summary>

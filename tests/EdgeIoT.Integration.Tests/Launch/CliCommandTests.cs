@@ -49,7 +49,6 @@ public sealed class CliCommandTests : IDisposable
 
     [Theory]
     [InlineData("sim")]
-    [InlineData("audit")]
     [InlineData("bench")]
     public async Task Reserved_commands_are_not_yet_available(string command)
     {
@@ -57,8 +56,16 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal($"edgeiot {command}: not yet available\n", _err.Text);
     }
 
+    [Fact]
+    public async Task Audit_of_a_folder_without_a_network_fails_with_exit_code_1_and_says_why()
+    {
+        Assert.Equal(1, await Run("audit", "--dir", _temp.Sub("nothing-here")));
+        Assert.Contains("holds no network (no network.json)", _err.Text);
+    }
+
     [Theory]
     [InlineData("unknown command \"frobnicate\"", "frobnicate")]
+    [InlineData("audit: unknown option --anything", "audit", "--anything")]
     [InlineData("provision: unknown option --zone", "provision", "--zone", "2")]
     [InlineData("provision: --zones must be a whole number within 1..100, got \"two\"", "provision", "--zones", "two")]
     [InlineData("provision: --dir needs a value", "provision", "--dir")]
@@ -78,7 +85,7 @@ public sealed class CliCommandTests : IDisposable
     public async Task Help_lists_every_command()
     {
         Assert.Equal(0, await Run("help"));
-        foreach (var command in new[] { "provision", "up", "test", "sim, audit, bench" }) Assert.Contains(command, _out.Text);
+        foreach (var command in new[] { "provision", "up", "audit", "test", "sim, bench" }) Assert.Contains(command, _out.Text);
     }
 
     [Fact]
