@@ -1,0 +1,28 @@
+namespace EdgeIoT.Simulation.Scenarios;
+
+/// <summary>Every named scenario, in the order runs and listings use.</summary>
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<Scenario> All { get; } =
+    [
+        new NormalScenario(),
+        new LossyScenario(),
+        new LyingExecutorScenario(),
+        new GarbageExecutorScenario(),
+        new FloodingSpawnerScenario(),
+        new ByzantineClientsScenario(),
+        new EquivocatingPrimaryScenario(),
+        new PartitionMinorityScenario(),
+        new ContentionScenario(),
+        new VerifierRestartScenario(),
+    ];
+
+    public static Scenario Get(string name) =>
+        All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown scenario \"{name}\" (known: {string.Join(", ", All.Select(s => s.Name))})");
+
+    public static bool TryGet(string name, out Scenario scenario)
+    {
+        scenario = All.FirstOrDefault(s => s.Name == name)!;
+        return scenario is not null;
+    }
+}

@@ -1,0 +1,108 @@
+using EdgeIoT.Simulation.Checkers;
+
+namespace EdgeIoT.Simulation;
+
+/// <summary>What one run did, for summaries; <see cref="TraceHash"/> identifies its exact event sequence.</summary>
+public sealed record SimulationResult(
+    string Scenario,
+    ulong Seed,
+    string TraceHash,
+    long TraceEvents,
+    bool LivenessChecked,
+    string? LivenessSkipReason,
+    long SimulatedMs,
+    double WallMs,
+    long DecidedBatches,
+    long Committed,
+    long Aborted,
+    long Rejected,
+    long CommitsAtGateways,
+    long MessagesSent,
+    long MessagesDelivered,
+    long MessagesDropped,
+    long DeviceRequests,
+    long DeviceAnswers,
+    long LivenessAnswers,
+    long LivenessMaxLatencyMs,
+    IReadOnlyDictionary<string, long> Metrics,
+    IReadOnlyList<string> Counters,
+    IReadOnlyList<string> TraceTail)
+{
+    internal static SimulationResult From(World world, double wallMs)
+    {
+        var verifier = world.Verifier;
+        var liveness = world.Checkers.Get<LivenessChecker>();
+        var agreement = world.Checkers.All.OfType<CommitAgreementChecker>().SingleOrDefault();
+        return new SimulationResult(
+            world.Scenario.Name,
+            world.Seed,
+            world.Trace.Hash(),
+            world.Trace.Count,
+            world.Scenario.ChecksLiveness,
+            world.Scenario.LivenessSkipReason,
+            world.Clock.NowMs,
+            wallMs,
+            verifier.DecidedBatches,
+            verifier.Committed,
+            verifier.Aborted,
+            verifier.Rejected,
+            agreement?.Commits ?? 0,
+            world.Network.Sent,
+            world.Network.Delivered,
+            world.Network.Dropped,
+            world.CorrectDevices.Sum(d => d.Submitted),
+            world.CorrectDevices.Sum(d => d.Completed),
+            liveness.Answered,
+            liveness.MaxLatencyMs,
+            CollectMetrics(world),
+            NodeCounters(world),
+            Simulation.FormatTail(world, 12));
+    }
+
+    /// <summary>Totals tests use as evidence that a scenario's faults happened and were handled.</summary>
+    private static IReadOnlyDictionary<string, long> CollectMetrics(World world) => new SortedDictionary<string, long>(StringComparer.Ordinal)
+    {
+        ["gateway.refused"] = world.Gateways.Sum(g => g.Refused),
+        ["gateway.peer_rejected"] = world.Gateways.Sum(g => g.PeerRejected),
+        ["gateway.equivocations_seen"] = world.Gateways.Sum(g => g.Replica.Metrics.Equivocations),
+        ["gateway.respawned"] = world.Gateways.Sum(g => g.Invoker.Respawned),
+        ["byzantine.equivocations"] = world.Gateways.Select(g => g.Strategy).OfType<Byzantine.EquivocatingPrimary>().Sum(s => s.Equivocations),
+        ["byzantine.floods"] = world.Gateways.Select(g => g.Strategy).OfType<Byzantine.FloodingSpawner>().Sum(s => s.Floods),
+        ["byzantine.garbage_verify"] = world.Executors.Select(e => e.Strategy).OfType<Byzantine.GarbageExecutor>().Sum(s => s.GarbageSent),
+        ["byzantine.device_messages"] = world.Devices.OfType<Nodes.ByzantineDevice>().Sum(d => d.Sent),
+        ["executor.executed"] = world.Executors.Sum(e => e.Executed),
+        ["executor.refused"] = world.Executors.Sum(e => e.Refused),
+        ["verifier.verify_rejected"] = world.Verifier.VerifyRejected,
+        ["verifier.verify_for_decided"] = world.Verifier.VerifyForDecided,
+        ["verifier.restarts"] = world.Verifier.Restarts,
+        ["device.retries_ignored_stale_refusals"] = world.CorrectDevices.Sum(d => d.Core.IgnoredRefusals),
+        ["network.dropped"] = world.Network.Dropped,
+        ["network.duplicated"] = world.Network.Duplicated,
+    };
+
+    /// <summary>Per-role counters: evidence that a scenario's faults actually reached the code they target.</summary>
+    private static IReadOnlyList<string> NodeCounters(World world)
+    {
+        var lines = new List<string>();
+        foreach (var g in world.Gateways)
+        {
+            var m = g.Replica.Metrics;
+            lines.Add($"{g.Name} ({g.Strategy.Name}): admitted {g.Admitted}, refused {g.Refused}, peer rejected {g.PeerRejected}, notices rejected {g.NoticesRejected}, " +
+                $"proposed {m.BatchesProposed}, committed {m.BatchesCommitted}, equivocations seen {m.Equivocations}, wrong view {m.WrongView}, outside window {m.OutsideWindow}, " +
+                $"spawned {g.Invoker.Spawned}, respawned {g.Invoker.Respawned}");
+        }
+        foreach (var e in world.Executors)
+            lines.Add($"{e.Name} ({e.Strategy.Name}): executed {e.Executed}, refused {e.Refused}, abandoned {e.Abandoned}");
+        var v = world.Verifier;
+        var vm = v.Core.Metrics;
+        lines.Add($"verifier: VERIFY rejected {v.VerifyRejected}, for decided k {v.VerifyForDecided}; core since last start: counted {vm.VotesCounted}, duplicates {vm.DuplicateVotes}, " +
+            $"for decided {vm.VotesForDecided}, too far ahead {vm.VotesTooFarAhead}, malformed quorums {vm.MalformedQuorums}, duplicate txs {vm.Duplicates}");
+        var devices = world.CorrectDevices;
+        lines.Add($"correct devices: {devices.Sum(d => d.Submitted)} submitted, {devices.Sum(d => d.Completed)} answered, {devices.Sum(d => d.Core.InvalidResponses)} invalid responses, " +
+            $"{devices.Sum(d => d.Core.IgnoredRefusals)} stale-timestamp refusals ignored");
+        var byzantine = world.Devices.OfType<Nodes.ByzantineDevice>().ToList();
+        if (byzantine.Count > 0) lines.Add($"byzantine devices: {string.Join(", ", byzantine.Select(d => $"{d.Name} ({d.Attack.Name}) sent {d.Sent}"))}");
+        lines.Add($"network: {world.Network.Sent} sent, {world.Network.Delivered} delivered, {world.Network.Dropped} dropped, {world.Network.Duplicated} duplicated");
+        return lines;
+    }
+}
