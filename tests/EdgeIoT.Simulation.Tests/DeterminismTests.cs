@@ -1,0 +1,33 @@
+namespace EdgeIoT.Simulation.Tests;
+
+public class DeterminismTests
+{
+    [Theory]
+    [InlineData("byzantine-clients", 7UL)]
+    [InlineData("lossy", 3UL)]
+    [InlineData("verifier-restart", 5UL)]
+    public void The_same_seed_replays_the_same_event_trace(string scenario, ulong seed)
+    {
+        var first = Simulation.Run(scenario, seed);
+        var second = Simulation.Run(scenario, seed);
+        Assert.Equal(first.TraceEvents, second.TraceEvents);
+        Assert.Equal(first.TraceHash, second.TraceHash);
+        Assert.Equal(first.MessagesSent, second.MessagesSent);
+    }
+
+    [Fact]
+    public void Different_seeds_give_different_traces()
+    {
+        Assert.NotEqual(Simulation.Run("normal", 1).TraceHash, Simulation.Run("normal", 2).TraceHash);
+    }
+
+    [Fact]
+    public void A_failing_seed_fails_the_same_way_every_time()
+    {
+        var options = new SimulationOptions { Unsafe = UnsafeMode.CommitQuorum };
+        var first = Assert.Throws<SimulationFailure>(() => Simulation.Run("equivocating-primary", 1, options));
+        var second = Assert.Throws<SimulationFailure>(() => Simulation.Run("equivocating-primary", 1, options));
+        Assert.Equal(first.Message, second.Message);
+        Assert.Equal(first.AtMs, second.AtMs);
+    }
+}

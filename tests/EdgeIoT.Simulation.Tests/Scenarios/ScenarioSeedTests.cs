@@ -1,0 +1,102 @@
+namespace EdgeIoT.Simulation.Tests.Scenarios;
+
+/// <summary>
+/// Every scenario over a fixed seed range, one test case per seed so a failure names its seed (and
+/// its message carries the trace tail and the replay command). Each scenario is its own test class, so
+/// xunit runs scenarios in parallel, one per core.
+/// </summary>
+public abstract class ScenarioSeedTests(string scenario, ITestOutputHelper output)
+{
+    public const int SeedsPerScenario = 20;
+
+    public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, SeedsPerScenario).Select(seed => new object[] { (ulong)seed });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Every_invariant_holds(ulong seed)
+    {
+        SimulationResult result;
+        try
+        {
+            result = Simulation.Run(scenario, seed);
+        }
+        catch (SimulationFailure failure)
+        {
+            Assert.Fail(failure.Message);
+            return;
+        }
+        output.WriteLine($"{scenario} seed {seed}: {result.DecidedBatches} batches, {result.Committed} committed, {result.Aborted} aborted, {result.Rejected} rejected, {result.MessagesSent} messages, {result.WallMs:0} ms wall");
+        Assert.True(result.DecidedBatches > 0, "nothing was decided: the scenario checks nothing");
+        if (result.LivenessChecked) Assert.True(result.LivenessAnswers > 0, "no request was answered in the liveness phase");
+        AssertEvidence(result);
+    }
+
+    /// <summary>What shows that the scenario's faults actually reached the code they target.</summary>
+    protected virtual void AssertEvidence(SimulationResult result) { }
+
+    protected static void Positive(SimulationResult result, string metric) =>
+        Assert.True(result.Metrics[metric] > 0, $"{metric} is 0: the scenario's fault never happened");
+}
+
+public sealed class NormalScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("normal", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Assert.Equal(0, result.MessagesDropped);
+}
+
+public sealed class LossyScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("lossy", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
+}
+
+public sealed class LyingExecutorScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("lying-executor", output);
+
+public sealed class GarbageExecutorScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("garbage-executor", output)
+{
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Positive(result, "byzantine.garbage_verify");
+        Positive(result, "verifier.verify_rejected");
+    }
+}
+
+public sealed class FloodingSpawnerScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("flooding-spawner", output)
+{
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Positive(result, "byzantine.floods");
+        Positive(result, "verifier.verify_for_decided");
+    }
+}
+
+public sealed class ByzantineClientsScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("byzantine-clients", output)
+{
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Positive(result, "byzantine.device_messages");
+        Positive(result, "gateway.refused");
+    }
+}
+
+public sealed class EquivocatingPrimaryScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("equivocating-primary", output)
+{
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Assert.False(result.LivenessChecked);
+        Positive(result, "byzantine.equivocations");
+    }
+}
+
+public sealed class PartitionMinorityScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("partition-minority", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
+}
+
+public sealed class ContentionScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("contention", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Assert.False(result.LivenessChecked);
+}
+
+public sealed class VerifierRestartScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("verifier-restart", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "verifier.restarts");
+}
