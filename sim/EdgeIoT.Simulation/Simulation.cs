@@ -73,6 +73,7 @@ public sealed class SimulationFailure : Exception
         Phase = world.Phase;
         Unsafe = world.Options.Unsafe;
         TraceTail = Simulation.FormatTail(world, 30);
+        Counters = SimulationResult.NodeCounters(world);
     }
 
     public string Scenario { get; }
@@ -84,6 +85,8 @@ public sealed class SimulationFailure : Exception
     public SimPhase Phase { get; }
     public UnsafeMode Unsafe { get; }
     public IReadOnlyList<string> TraceTail { get; }
+    /// <summary>Per-node counters at the moment of failure (what each role did and refused).</summary>
+    public IReadOnlyList<string> Counters { get; }
     public string ReplayCommand => Simulation.ReplayCommand(Scenario, Seed, Unsafe);
 
     private static string Compose(World world, string checker, string detail) =>

@@ -85,6 +85,8 @@ public static class SimulationCli
         catch (SimulationFailure failure)
         {
             output.WriteLine(failure.Message);
+            output.WriteLine("counters at the failure:");
+            foreach (var line in failure.Counters) output.WriteLine($"  {line}");
             return options.Unsafe != UnsafeMode.None && failure.Checker != "crash" ? 0 : 1;
         }
     }

@@ -81,7 +81,7 @@ public sealed record SimulationResult(
     };
 
     /// <summary>Per-role counters: evidence that a scenario's faults actually reached the code they target.</summary>
-    private static IReadOnlyList<string> NodeCounters(World world)
+    internal static IReadOnlyList<string> NodeCounters(World world)
     {
         var lines = new List<string>();
         foreach (var g in world.Gateways)

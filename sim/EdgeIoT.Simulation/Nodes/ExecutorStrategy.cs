@@ -1,4 +1,5 @@
 using EdgeIoT.Functions.Protocol;
+using EdgeIoT.Simulation.Network;
 using EdgeIoT.Wire;
 using Google.Protobuf;
 
@@ -14,6 +15,9 @@ public abstract class ExecutorStrategy
     public abstract bool IsByzantine { get; }
     public virtual IExecutorFault? Fault => null;
     protected internal Random Random { get; internal set; } = null!;
+
+    /// <summary>Whether the host processes an arriving message at all: false drops it (a silent executor).</summary>
+    public virtual bool AcceptInbound(SimExecutor executor, Message message) => true;
 
     public virtual void OnVerify(SimExecutor executor, BatchExecution execution, Signed verify) => executor.SendVerify(verify.ToByteArray());
 }

@@ -1,4 +1,5 @@
 using EdgeIoT.Gateway.Protocol;
+using EdgeIoT.Simulation.Network;
 using EdgeIoT.Wire;
 
 namespace EdgeIoT.Simulation.Nodes;
@@ -15,6 +16,12 @@ public abstract class GatewayStrategy
     public abstract bool IsByzantine { get; }
     /// <summary>This strategy's own random stream, set when the gateway is built.</summary>
     protected internal Random Random { get; internal set; } = null!;
+
+    /// <summary>
+    /// Whether the host processes an arriving message at all: false drops it unseen (a primary
+    /// ignoring a device's requests, S1; a gateway deaf to a peer).
+    /// </summary>
+    public virtual bool AcceptInbound(SimGateway gateway, Message message) => true;
 
     /// <summary>A message the replica wants sent (to one peer, or to all when To is null).</summary>
     public virtual void OnPeerOutbound(SimGateway gateway, Outbound outbound) => gateway.SendPeer(outbound);

@@ -46,6 +46,7 @@ public sealed class SimExecutor : SimNode
 
     internal override void Receive(Message message)
     {
+        if (!Strategy.AcceptInbound(this, message)) return;
         switch (message.Kind)
         {
             case MessageKind.Execute: OnExecute(message.Body); break;

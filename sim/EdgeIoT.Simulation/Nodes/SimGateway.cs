@@ -74,6 +74,7 @@ public sealed class SimGateway : SimNode
 
     internal override void Receive(Message message)
     {
+        if (!Strategy.AcceptInbound(this, message)) return;
         switch (message.Kind)
         {
             case MessageKind.Transaction: Admit(message.Body); break;

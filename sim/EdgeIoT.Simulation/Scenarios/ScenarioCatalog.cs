@@ -7,6 +7,7 @@ public static class ScenarioCatalog
     [
         new NormalScenario(),
         new LossyScenario(),
+        new LossyPeersScenario(),
         new LyingExecutorScenario(),
         new GarbageExecutorScenario(),
         new FloodingSpawnerScenario(),
@@ -15,6 +16,7 @@ public static class ScenarioCatalog
         new PartitionMinorityScenario(),
         new ContentionScenario(),
         new VerifierRestartScenario(),
+        new WindowPressureScenario(),
     ];
 
     public static Scenario Get(string name) =>

@@ -48,6 +48,15 @@ public sealed class LossyScenarioTests(ITestOutputHelper output) : ScenarioSeedT
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
 }
 
+public sealed class LossyPeersScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("lossy-peers", output)
+{
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Assert.False(result.LivenessChecked);
+        Positive(result, "network.dropped");
+    }
+}
+
 public sealed class LyingExecutorScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("lying-executor", output);
 
 public sealed class GarbageExecutorScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("garbage-executor", output)
@@ -99,4 +108,9 @@ public sealed class ContentionScenarioTests(ITestOutputHelper output) : Scenario
 public sealed class VerifierRestartScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("verifier-restart", output)
 {
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "verifier.restarts");
+}
+
+public sealed class WindowPressureScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("window-pressure", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Assert.False(result.LivenessChecked);
 }
