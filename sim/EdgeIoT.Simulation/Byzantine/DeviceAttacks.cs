@@ -118,3 +118,25 @@ public sealed class EquivocatingTimestamps : DeviceAttack
         device.Publish(second, gateway => gateway >= split);
     }
 }
+
+/// <summary>
+/// A device that breaks the "no conflicts" promise on purpose: every few milliseconds a transaction
+/// on the same key, alternately a blind write and a read-modify-write, without waiting for answers.
+/// Each read-modify-write lands in a batch executed while an earlier write to its key is undecided,
+/// so correct executors read different versions and their VERIFY differ. Safety must hold; liveness
+/// needs the verifier timer (serverlessbft §6.4) because the verifier keeps each executor's first
+/// vote per k, so re-spawns cannot heal the split.
+/// </summary>
+public sealed class ConflictingTransactions : DeviceAttack
+{
+    private bool _read;
+
+    public override int NextIntervalMs(Random random) => random.Next(3, 15);
+
+    public override void Act(ByzantineDevice device)
+    {
+        _read = !_read;
+        var args = new { key = $"kv/{device.Id.Index * device.OwnKeys.KvKeysPerDevice}", value = "ab" };
+        device.Publish(device.Sign(device.Payload("kv", _read ? "rmw" : "update", args, device.Identity.NextTimestamp())));
+    }
+}

@@ -1,5 +1,6 @@
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Functions.Protocol;
+using EdgeIoT.Simulation.Network;
 using EdgeIoT.Simulation.Nodes;
 using EdgeIoT.Wire;
 using Google.Protobuf;
@@ -95,4 +96,12 @@ public sealed class GarbageExecutor : ExecutorStrategy
         GarbageSent++;
         executor.SendVerify(bytes);
     }
+}
+
+/// <summary>An executor that never answers: crashed, or withholding its vote (S3 from the executor's side).</summary>
+public sealed class SilentExecutor : ExecutorStrategy
+{
+    public override bool IsByzantine => true;
+
+    public override bool AcceptInbound(SimExecutor executor, Message message) => false;
 }

@@ -102,10 +102,9 @@ public sealed class ByzantineDevice : SimNode
 }
 
 /// <summary>
-/// A byzantine device's behaviour. Attacks send only blind writes as valid transactions: a valid
-/// transaction that reads a key another in-flight transaction writes can make correct executors
-/// disagree, which stalls a zone until the verifier timer exists — that is the <c>contention</c>
-/// scenario's subject, not these.
+/// A byzantine device's behaviour. Most attacks send only blind writes as valid transactions, so
+/// their scenarios can check liveness today; reading a key another in-flight transaction writes
+/// splits correct executors' VERIFY, which is <see cref="Byzantine.ConflictingTransactions"/>' job.
 /// </summary>
 public abstract class DeviceAttack
 {

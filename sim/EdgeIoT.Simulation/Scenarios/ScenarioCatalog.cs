@@ -15,6 +15,7 @@ public static class ScenarioCatalog
         new EquivocatingPrimaryScenario(),
         new PartitionMinorityScenario(),
         new ContentionScenario(),
+        new ConflictingClientsScenario(),
         new VerifierRestartScenario(),
         new WindowPressureScenario(),
     ];

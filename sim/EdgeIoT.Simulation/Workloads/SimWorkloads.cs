@@ -11,10 +11,12 @@ public interface ISimWorkload
 /// <summary>
 /// Every device touches only keys it owns: its kv keys, its pair of ledger accounts, its telemetry
 /// rows. Closed-loop devices then never have conflicting transactions in flight, so correct
-/// executors always read the same versions and agree byte for byte. This is the default because the
-/// verifier has no timer yet (serverlessbft §6.4): a slot whose correct VERIFY disagree (one executor
-/// read before an earlier batch was decided, one after) is never matched nor aborted, and its zone
-/// stops. <see cref="ContentionWorkload"/> exercises that path in a safety-only scenario.
+/// executors always read the same versions and agree byte for byte. This keeps the promise a network
+/// with <c>conflictsPossible = false</c> makes (n_E = 2 f_E + 1 suffices only without conflicts,
+/// serverlessbft §3.1, §6): with f_E executors byzantine, the f_E + 1 correct ones must all agree, and
+/// two that read an earlier batch's key before and after its decision never will. The
+/// <c>contention</c> scenario runs conflicts with n_E = 3 f_E + 1; <c>conflicting-clients</c> shows
+/// a byzantine device breaking the promise.
 /// </summary>
 public sealed class DisjointWorkload(int kvKeysPerDevice) : ISimWorkload
 {

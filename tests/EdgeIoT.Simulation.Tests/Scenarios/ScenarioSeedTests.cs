@@ -7,7 +7,7 @@ namespace EdgeIoT.Simulation.Tests.Scenarios;
 /// </summary>
 public abstract class ScenarioSeedTests(string scenario, ITestOutputHelper output)
 {
-    public const int SeedsPerScenario = 20;
+    public const int SeedsPerScenario = 16;
 
     public static IEnumerable<object[]> Seeds() => Enumerable.Range(1, SeedsPerScenario).Select(seed => new object[] { (ulong)seed });
 
@@ -100,9 +100,15 @@ public sealed class PartitionMinorityScenarioTests(ITestOutputHelper output) : S
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
 }
 
-public sealed class ContentionScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("contention", output)
+public sealed class ContentionScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("contention", output);
+
+public sealed class ConflictingClientsScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("conflicting-clients", output)
 {
-    protected override void AssertEvidence(SimulationResult result) => Assert.False(result.LivenessChecked);
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Assert.False(result.LivenessChecked);
+        Positive(result, "byzantine.device_messages");
+    }
 }
 
 public sealed class VerifierRestartScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("verifier-restart", output)
