@@ -20,6 +20,8 @@ public static class SimulationCli
                                         turn a quorum check off; the run(s) must report a violation
                                         (with --seeds: its exposing scenario unless --scenario is given)
           --soak MINUTES                run random scenarios on random seeds until the time is up
+          --force-liveness              check the liveness phase even in safety-only scenarios
+                                        (reproduces the gap they name, or confirms its fix)
           --tail N                      trace entries printed for a replay (default 40)
         """;
 
@@ -61,7 +63,7 @@ public static class SimulationCli
     private static int Replay(Options options, ulong seed, TextWriter output)
     {
         if (options.Scenario is null) throw new InvalidOperationException("parser guarantees --scenario with --seed");
-        var simulation = new SimulationOptions { Unsafe = options.Unsafe, TraceTailCapacity = Math.Max(64, options.Tail) };
+        var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness, TraceTailCapacity = Math.Max(64, options.Tail) };
         try
         {
             var result = Simulation.Run(options.Scenario, seed, simulation);
@@ -96,11 +98,11 @@ public static class SimulationCli
         var scenarios = options.Scenario is { } one ? [one]
             : options.Unsafe != UnsafeMode.None ? [ScenarioCatalog.Get(options.Unsafe.ExposingScenario())]
             : ScenarioCatalog.All;
-        var simulation = new SimulationOptions { Unsafe = options.Unsafe };
+        var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness };
         var failed = false;
         foreach (var scenario in scenarios)
         {
-            var summary = new Summary(scenario);
+            var summary = new Summary(scenario, options.ForceLiveness);
             for (var i = 0; i < count; i++)
             {
                 var seed = options.FirstSeed + (ulong)i;
@@ -130,10 +132,10 @@ public static class SimulationCli
         var until = Stopwatch.StartNew();
         var limit = TimeSpan.FromMinutes(minutes);
         var scenarios = options.Scenario is { } one ? [one] : ScenarioCatalog.All;
-        var summaries = scenarios.ToDictionary(s => s.Name, s => new Summary(s));
+        var summaries = scenarios.ToDictionary(s => s.Name, s => new Summary(s, options.ForceLiveness));
         // Seeds are chosen at random, but every run prints enough to be replayed exactly.
         var random = new Random();
-        var simulation = new SimulationOptions { Unsafe = options.Unsafe };
+        var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness };
         var failures = 0;
         while (until.Elapsed < limit)
         {
@@ -168,7 +170,7 @@ public static class SimulationCli
         $"{r.DeviceAnswers}/{r.DeviceRequests} device requests answered, {r.MessagesSent} messages ({r.MessagesDropped} dropped), " +
         $"{r.SimulatedMs / 1000.0:0.0} s simulated, {r.WallMs:0} ms wall";
 
-    private sealed class Summary(Scenario scenario)
+    private sealed class Summary(Scenario scenario, bool livenessForced = false)
     {
         public int Runs, Failures;
         private long _batches, _committed, _aborted, _rejected, _messages, _simulatedMs;
@@ -188,7 +190,7 @@ public static class SimulationCli
 
         public string Line() =>
             $"{scenario.Name,-22} {Runs,4} runs{(Failures > 0 ? $" {Failures} FAILED" : "")}  {_batches,7} batches  {_committed,7} committed  {_aborted,5} aborted  {_rejected,6} rejected  " +
-            $"{_messages,9} msgs  {_simulatedMs / 1000.0,7:0.0} s sim  {_wallMs,8:0} ms wall" + (scenario.ChecksLiveness ? "" : "  [safety only]");
+            $"{_messages,9} msgs  {_simulatedMs / 1000.0,7:0.0} s sim  {_wallMs,8:0} ms wall" + (scenario.ChecksLiveness || livenessForced ? "" : "  [safety only]");
     }
 
     private sealed class UsageException(string message) : Exception(message);
@@ -203,6 +205,7 @@ public static class SimulationCli
         public UnsafeMode Unsafe;
         public double? SoakMinutes;
         public int Tail = 40;
+        public bool ForceLiveness;
 
         public static Options Parse(string[] args)
         {
@@ -229,6 +232,7 @@ public static class SimulationCli
                         options.SoakMinutes = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) && minutes is > 0 and <= 7 * 24 * 60
                             ? minutes : throw new UsageException("--soak takes minutes (0 < m <= 10080)");
                         break;
+                    case "--force-liveness": options.ForceLiveness = true; break;
                     case "--tail": options.Tail = ParseInt(Value(), "--tail", 1, 10_000); break;
                     default: throw new UsageException($"unknown argument \"{args[i]}\"");
                 }

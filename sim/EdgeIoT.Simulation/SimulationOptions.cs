@@ -58,5 +58,10 @@ public sealed class SimulationOptions
     /// Checkers left out of the run (by name), for tests that show one checker catches a bug on its
     /// own. The liveness checker cannot be left out of a scenario that checks liveness.
     /// </summary>
+    /// <summary>
+    /// Run and check the liveness phase even where the scenario says it cannot pass yet: to reproduce
+    /// the gap it names, or to confirm the fix once the protocol has it.
+    /// </summary>
+    public bool ForceLiveness { get; init; }
     public IReadOnlySet<string> DisabledCheckers { get; init; } = new HashSet<string>();
 }

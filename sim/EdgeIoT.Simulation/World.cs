@@ -37,6 +37,7 @@ public sealed class World : IDisposable
     private readonly List<SimDevice> _correctDevices = [];
     private readonly Dictionary<string, NodeId> _deviceByName = new(StringComparer.Ordinal);
     private readonly List<SimNode> _tickOrder = [];
+    private readonly HashSet<NodeId> _keptDown = [];
 
     internal World(Scenario scenario, ulong seed, SimulationOptions options)
     {
@@ -77,6 +78,7 @@ public sealed class World : IDisposable
     public SimPhase Phase { get; private set; }
     public long HealedAtMs { get; private set; } = -1;
     public bool SubmissionsOpen => Phase is SimPhase.Safety or SimPhase.Liveness;
+    public bool ChecksLiveness => Scenario.ChecksLiveness || Options.ForceLiveness;
     public IReadOnlyList<SimGateway> Gateways => _gateways;
     public IReadOnlyList<SimExecutor> Executors => _executors;
     public SimVerifier Verifier { get; private set; } = null!;
@@ -218,7 +220,7 @@ public sealed class World : IDisposable
         RunUntil(Setup.SafetyPhaseMs);
         Heal();
         Checkers.OnSafetyPhaseEnd();
-        if (Scenario.ChecksLiveness)
+        if (ChecksLiveness)
         {
             EnterPhase(SimPhase.Liveness);
             Checkers.OnLivenessPhaseStart();
@@ -248,9 +250,11 @@ public sealed class World : IDisposable
         Network.SetConditions(Setup.LivenessNetwork);
         Network.ClearPartitions();
         foreach (var node in _tickOrder)
-            if (!node.IsUp) node.Restart();
+            if (!node.IsUp && !_keptDown.Contains(node.Id)) node.Restart();
         HealedAtMs = Clock.NowMs;
     }
+
+    internal void KeepDown(NodeId node) => _keptDown.Add(node);
 
     private void EnterPhase(SimPhase phase)
     {

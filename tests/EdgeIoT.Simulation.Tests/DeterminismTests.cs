@@ -30,4 +30,14 @@ public class DeterminismTests
         Assert.Equal(first.Message, second.Message);
         Assert.Equal(first.AtMs, second.AtMs);
     }
+
+    [Fact]
+    public void Forcing_liveness_runs_the_liveness_phase_of_a_safety_only_scenario()
+    {
+        Assert.False(Simulation.Run("equivocating-primary", 2).LivenessChecked);
+        // This equivocator spawns the batch it got committed itself, so the zone stays live.
+        var forced = Simulation.Run("equivocating-primary", 2, new SimulationOptions { ForceLiveness = true });
+        Assert.True(forced.LivenessChecked);
+        Assert.True(forced.LivenessAnswers > 0);
+    }
 }

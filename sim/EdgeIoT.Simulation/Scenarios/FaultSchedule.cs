@@ -33,6 +33,21 @@ public sealed class FaultSchedule
     }
 
     /// <summary>
+    /// Crashes <paramref name="node"/> for the rest of the run (the heal does not restart it): a
+    /// crash-faulty gateway or executor, which counts against f like a byzantine one.
+    /// </summary>
+    public void Crash(NodeId node, long atMs)
+    {
+        var target = _world.Node(node);
+        if (node.Role is NodeRole.Verifier or NodeRole.Device) throw new ArgumentException("the verifier is trusted to come back, and devices are not crashed");
+        At(atMs, $"{target.Name} crashes for good", w =>
+        {
+            w.KeepDown(node);
+            target.Crash();
+        });
+    }
+
+    /// <summary>
     /// Crashes <paramref name="node"/> and restarts it from its persisted state <paramref name="downMs"/>
     /// later. Refused at scheduling time for a node that cannot restart yet (gateways until PbftReplica
     /// persists its votes).

@@ -17,6 +17,7 @@ public static class ScenarioCatalog
         new ContentionScenario(),
         new ConflictingClientsScenario(),
         new VerifierRestartScenario(),
+        new CrashedNodesScenario(),
         new WindowPressureScenario(),
     ];
 

@@ -120,3 +120,8 @@ public sealed class WindowPressureScenarioTests(ITestOutputHelper output) : Scen
 {
     protected override void AssertEvidence(SimulationResult result) => Assert.False(result.LivenessChecked);
 }
+
+public sealed class CrashedNodesScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("crashed-nodes", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
+}
