@@ -148,6 +148,9 @@ public sealed class DeviceClient
             if (!_pending.TryGetValue(ts.GetUInt64(), out var pending)) return;
             if (new Bytes32(Base64Url.Decode(tx.GetString() ?? "")) != pending.Digest) return;
             var reason = root.GetProperty("reason").GetString() ?? "";
+            // A stale timestamp on our own pending transaction means a copy of it was already decided
+            // (this is a retransmission): the verifier has the answer, so keep waiting for it.
+            if (reason == RejectReason.StaleTimestamp.Code()) return;
             var detail = root.TryGetProperty("detail", out var d) ? d.GetString() : null;
             if (pending.AddRefusal(jws.KeyId, reason) >= _options.RefusalQuorum)
                 pending.Refusal.TrySetResult($"{reason}: {detail}");

@@ -29,10 +29,13 @@ public sealed class WrongResultsFault : IExecutorFault
 public static class ExecutorFaults
 {
     /// <summary>Maps a configuration name to a strategy; null for a correct executor.</summary>
+    /// <summary>Behaviours of the executor host rather than of its execution (see ExecuteEndpoint).</summary>
+    public const string FloodVerify = "flood-verify";
+
     public static IExecutorFault? FromName(string? name) => name switch
     {
-        null or "" or "none" => null,
+        null or "" or "none" or FloodVerify => null,
         "wrong-results" => new WrongResultsFault(),
-        _ => throw new Core.Config.ConfigurationException($"unknown executor behaviour \"{name}\" (known: none, wrong-results)"),
+        _ => throw new Core.Config.ConfigurationException($"unknown executor behaviour \"{name}\" (known: none, wrong-results, {FloodVerify})"),
     };
 }

@@ -9,8 +9,10 @@ namespace EdgeIoT.Functions;
 /// it, and answers once VERIFY is delivered to the verifier — a serverless function must finish its
 /// work inside the request (work left after the response may be frozen or killed by the platform).
 /// </summary>
-public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, ILogger logger)
+public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, ILogger logger, bool flood = false)
 {
+    /// <summary>Copies of each VERIFY a flooding executor sends (fault injection, serverlessbft §5.3 F3).</summary>
+    public const int FloodCopies = 50;
     private static readonly TimeSpan ReadDeadline = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan VerifyDeadline = TimeSpan.FromSeconds(30);
     private long _executed, _refused, _failed;
@@ -31,6 +33,8 @@ public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, 
             while (!(step = execution.Run(snapshot)).IsDone)
                 await verifier.ReadIntoAsync(step.MissingKeys, snapshot, ReadDeadline, ct);
             var status = await verifier.SendVerifyAsync(step.SignedVerify!, VerifyDeadline, ct);
+            if (flood)
+                await Task.WhenAll(Enumerable.Range(0, FloodCopies).Select(_ => verifier.SendVerifyAsync(step.SignedVerify!, VerifyDeadline, ct)));
             Interlocked.Increment(ref _executed);
             return Results.Text($"executed {execution.Zone}/{execution.Seq}: verifier answered {(int)status}", statusCode: StatusCodes.Status200OK);
         }

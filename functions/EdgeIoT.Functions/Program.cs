@@ -38,7 +38,7 @@ try
         ConnectTimeout = TimeSpan.FromSeconds(2),
     }) { Timeout = TimeSpan.FromSeconds(10) };
     var verifier = new VerifierClient(http, new Uri(registry.Verifier.Url), logger);
-    var endpoint = new ExecuteEndpoint(core, verifier, logger);
+    var endpoint = new ExecuteEndpoint(core, verifier, logger, flood: config.Byzantine == ExecutorFaults.FloodVerify);
     app.MapPost("/api/execute", endpoint.HandleAsync);
     app.MapGet("/api/health", () => Results.Ok(new { executor = member.Id, counters = endpoint.Counters }));
     if (config.Byzantine is { Length: > 0 } behaviour) logger.LogWarning("fault injection: this executor behaves as \"{Behaviour}\"", behaviour);

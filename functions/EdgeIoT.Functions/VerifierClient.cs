@@ -51,8 +51,8 @@ public sealed class VerifierClient(HttpClient http, Uri verifierBase, ILogger lo
                 var content = new ByteArrayContent(body);
                 content.Headers.ContentType = Protobuf;
                 var response = await http.PostAsync(uri, content, ct);
-                // 503: the verifier's queue is full — back off like for a transport failure.
-                if (response.StatusCode != HttpStatusCode.ServiceUnavailable) return response;
+                // 503/429: the verifier is overloaded or limits this connection — back off like for a transport failure.
+                if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)) return response;
             }
             catch (HttpRequestException e) when (DateTime.UtcNow < until)
             {

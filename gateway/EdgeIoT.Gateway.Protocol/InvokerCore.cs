@@ -64,6 +64,17 @@ public sealed class InvokerCore
         }
     }
 
+    /// <summary>
+    /// The verifier waits for <paramref name="seq"/> (ERROR(k_max), §5.1.3): as primary, spawn it again
+    /// now rather than at its next back-off. False when this gateway has no such committed batch.
+    /// </summary>
+    public bool RespawnNow(ulong seq)
+    {
+        if (!IsPrimary || !_undecided.TryGetValue(seq, out var tracked)) return false;
+        Spawn(tracked, respawn: true);
+        return true;
+    }
+
     public void Tick()
     {
         _tick++;

@@ -18,6 +18,8 @@ public sealed partial class PbftReplica
     /// <summary>Digests ordered (in the log, or decided recently): a late copy of one is not ordered again.</summary>
     private readonly HashSet<Bytes32> _ordered = new();
     private readonly Queue<Bytes32> _orderedAge = new();
+    /// <summary>Requests that left pending for a proposal not yet committed: needed again if a view change drops that proposal.</summary>
+    private readonly Dictionary<Bytes32, ClientRequest> _orderedRequests = new();
     private readonly int _batchTimeoutTicks;
     private long _batchStartTick = -1;
 
@@ -92,9 +94,28 @@ public sealed partial class PbftReplica
     {
         foreach (var digest in digests)
         {
-            if (_pendingByDigest.Remove(digest, out var node)) _pending.Remove(node);
+            if (_pendingByDigest.Remove(digest, out var node))
+            {
+                _pending.Remove(node);
+                if (_orderedRequests.Count < _options.Protocol.PendingRequestsMax) _orderedRequests[digest] = node.Value.Request;
+            }
             RememberOrdered(digest);
         }
+    }
+
+    /// <summary>A committed or decided request is settled: it will never need proposing again.</summary>
+    private void Settle(IEnumerable<Bytes32> digests)
+    {
+        foreach (var digest in digests) _orderedRequests.Remove(digest);
+    }
+
+    /// <summary>Puts a request whose proposal was dropped by a view change back in line.</summary>
+    private void Repend(ClientRequest request)
+    {
+        _ordered.Remove(request.Digest);
+        _orderedRequests.Remove(request.Digest);
+        if (_pendingByDigest.ContainsKey(request.Digest) || _pending.Count >= _options.Protocol.PendingRequestsMax) return;
+        _pendingByDigest[request.Digest] = _pending.AddLast((request, _tick));
     }
 
     private void RememberOrdered(Bytes32 digest)

@@ -4,15 +4,17 @@ using EdgeIoT.Wire;
 namespace EdgeIoT.Gateway.Protocol;
 
 /// <summary>
-/// One gateway's PBFT replica for its zone (serverlessbft §4.2; Castro &amp; Liskov), as a pure state
-/// machine: no I/O, no threads, no clock. The host feeds it authenticated inputs —
-/// <see cref="Propose"/> (a device transaction from MQTT), <see cref="Step"/> (a peer message whose
-/// frame MAC and signature it has checked, and for a PRE-PREPARE every transaction of the batch),
-/// <see cref="OnDecided"/> (a verifier-signed notice) and <see cref="Tick"/> — and after each input
-/// collects <see cref="TakeReady"/>: messages to send and batches committed.
+/// One gateway's PBFT replica for its zone (serverlessbft §4.2, §5; Castro &amp; Liskov), as a pure
+/// state machine: no I/O, no threads, no clock. The host feeds it authenticated inputs —
+/// <see cref="Propose"/> (a device transaction from MQTT), <see cref="Step"/> (a peer message that
+/// <see cref="PeerMessageAuthenticator"/> accepted, and for a PRE-PREPARE whose every transaction it
+/// admitted), <see cref="OnDecided"/> (a verifier-signed notice), <see cref="OnVerifierComplaint"/>
+/// and <see cref="Tick"/> — and after each input collects <see cref="TakeReady"/>: state to persist,
+/// then messages to send, and batches committed.
 ///
-/// Several sequence numbers are in flight at once, within the window (h, h + L] where h is the
-/// highest sequence number the verifier has decided; batches commit and are delivered in any order.
+/// Several sequence numbers are in flight at once within the window (h, h + L], where h is the highest
+/// sequence number the verifier has decided; batches commit and are delivered in any order. A
+/// suspected primary is replaced by the view change (<c>PbftReplica.ViewChange.cs</c>).
 /// </summary>
 public sealed partial class PbftReplica
 {
@@ -33,14 +35,20 @@ public sealed partial class PbftReplica
         _key = key;
         _zone = options.Zone.Id;
         _batchTimeoutTicks = options.Protocol.Ticks(options.Protocol.BatchTimeoutMs);
+        _requestTimeoutTicks = options.Protocol.Ticks(options.Protocol.RequestTimeoutMs);
+        _viewChangeTimeoutTicks = options.Protocol.Ticks(options.Protocol.ViewChangeTimeoutMs);
+        _retransmitTimeoutTicks = options.Protocol.Ticks(options.Protocol.RetransmitTimeoutMs);
         NextSeq = 1;
     }
 
     public int Self => _options.SelfIndex;
     public ulong View { get; private set; }
-    public bool IsPrimary => _options.Primary(View) == Self;
+    public bool IsViewChanging { get; private set; }
+    /// <summary>The view this replica is trying to move to while <see cref="IsViewChanging"/>.</summary>
+    public ulong TargetView { get; private set; }
+    public bool IsPrimary => !IsViewChanging && _options.Primary(View) == Self;
     public int PrimaryIndex => _options.Primary(View);
-    /// <summary>h: every sequence number up to here is decided; nothing at or below it is kept.</summary>
+    /// <summary>h: every sequence number up to here is decided by the verifier; nothing at or below it is kept.</summary>
     public ulong LowWatermark { get; private set; }
     public ulong HighWatermark => LowWatermark + (ulong)_options.Protocol.WindowBatches;
     /// <summary>The next sequence number this replica would assign as primary.</summary>
@@ -59,6 +67,7 @@ public sealed partial class PbftReplica
     {
         _tick++;
         OnTickBatching();
+        OnTickTimers();
     }
 
     /// <summary>An authenticated message from gateway <paramref name="from"/> of this zone.</summary>
@@ -71,11 +80,25 @@ public sealed partial class PbftReplica
             case PeerMessage.KindOneofCase.PrePrepare: OnPrePrepare(from, message.PrePrepare); break;
             case PeerMessage.KindOneofCase.Prepare: OnPrepare(from, message.Prepare); break;
             case PeerMessage.KindOneofCase.Commit: OnCommit(from, message.Commit); break;
+            case PeerMessage.KindOneofCase.ViewChange: OnViewChange(from, message.ViewChange); break;
+            case PeerMessage.KindOneofCase.NewView: OnNewView(from, message.NewView); break;
+            case PeerMessage.KindOneofCase.Checkpoint: OnCheckpoint(from, message.Checkpoint); break;
+            case PeerMessage.KindOneofCase.Fetch: OnFetch(from, message.Fetch); break;
+            case PeerMessage.KindOneofCase.Committed: OnCommittedEntries(message.Committed); break;
+            case PeerMessage.KindOneofCase.FetchNewView: OnFetchNewView(from, message.FetchNewView); break;
+            case PeerMessage.KindOneofCase.Forwarded: OnForwardedNotice(from, message.Forwarded); break;
+            case PeerMessage.KindOneofCase.Suspect: OnSuspect(from, message.Suspect); break;
             default: Metrics.Ignored++; break;
         }
     }
 
-    private bool InWindow(ulong seq) => seq > LowWatermark && seq <= HighWatermark;
+    /// <summary>
+    /// Sequence numbers whose messages this replica keeps and acts on: up to two windows above h. The
+    /// primary proposes only within its own window (h + L), but a backup may learn of a decision later
+    /// than the primary: with just one window it would drop a proposal at the top of the primary's
+    /// window, and PBFT never retransmits it.
+    /// </summary>
+    private bool InWindow(ulong seq) => seq > LowWatermark && seq <= LowWatermark + 2 * (ulong)_options.Protocol.WindowBatches;
 
     private LogEntry Entry(ulong seq)
     {
@@ -84,11 +107,13 @@ public sealed partial class PbftReplica
     }
 
     private void Broadcast(PeerMessage message) => _ready.Messages.Add(new Outbound(null, message));
+    private void Send(int to, PeerMessage message) => _ready.Messages.Add(new Outbound(to, message));
 }
 
 /// <summary>Counters for operators and tests.</summary>
 public sealed class ReplicaMetrics
 {
-    public long Ignored, OutsideWindow, WrongView, Equivocations, BadDigest;
+    public long Ignored, OutsideWindow, BelowWindow, WrongView, Equivocations, BadDigest;
     public long BatchesProposed, BatchesCommitted, RequestsRefused;
+    public long ViewChangesStarted, ViewsInstalled, NewViewsRejected, CheckpointsStable, BatchesCaughtUp, ForwardedComplaints, Suspicions;
 }

@@ -1,4 +1,5 @@
 using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Crypto;
 
 namespace EdgeIoT.Gateway.Protocol;
 

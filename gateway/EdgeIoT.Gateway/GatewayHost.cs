@@ -32,14 +32,27 @@ internal static class GatewayHost
             KeepAliveSeconds = registry.Mqtt.KeepAliveSeconds,
             MaxPayloadBytes = registry.Protocol.MaxTxBytes * 2 + 64 * 1024,
         }, loggers.CreateLogger("mqtt"));
-        var progress = new DeviceProgress();
-        var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, TimeProvider.System, loggers.CreateLogger("ingress"));
-        var node = new GatewayNode(replica, invoker, executors, errors, progress, logger);
-        var ingress = new Ingress(registry, zone, node, errors, progress, topics, loggers.CreateLogger("ingress"));
+        var ingressCore = new GatewayIngressCore(registry, zone);
+        var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, ingressCore.Refusals, TimeProvider.System, loggers.CreateLogger("ingress"));
+        var ingress = new Ingress(zone, ingressCore, errors, topics, loggers.CreateLogger("ingress"));
 
+        // Restore what PBFT needs to stay safe across a restart before anything else runs.
+        using var store = new GatewayStore(Path.Combine(config.Resolve(config.DataDir), "replica.db"), registry.Protocol.GatewayFsync);
+        var (persistedView, persistedEntries) = store.Load();
+        replica.Restore(persistedView, persistedEntries);
+        if (persistedView is not null)
+            logger.LogInformation("restored view {View} (h = {Low}, {Entries} entries){Changing}", replica.View, replica.LowWatermark, persistedEntries.Count,
+                replica.IsViewChanging ? $", resuming a view change to {replica.TargetView}" : "");
+        var fault = new GatewayFault(GatewayFault.Parse(config.Byzantine), zone, gateway.Index, key);
+        if (fault.Kind != GatewayFaultKind.None) logger.LogWarning("fault injection: this gateway behaves as \"{Behaviour}\" while primary", config.Byzantine);
+        var node = new GatewayNode(replica, invoker, executors, errors, store, ingress.AdmitRequest, fault, logger);
+        ingress.Attach(node);
+
+        // A NEW-VIEW carries up to a window of batches; a frame must hold it.
+        var maxFrameBytes = (long)(2 * registry.Protocol.WindowBatches + 1) * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + (1 << 20);
         await using var links = new PeerLinks(zone, gateway.Index, key, new PeerLinksOptions
         {
-            MaxFrameBytes = registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + 64 * 1024,
+            MaxFrameBytes = (int)Math.Min(maxFrameBytes, 64L << 20),
         }, ingress.OnPeerFrame, loggers.CreateLogger("peers"));
         node.Attach(links);
         await links.StartAsync(stop);
@@ -51,7 +64,11 @@ internal static class GatewayHost
 
         var nodeTask = Task.Factory.StartNew(() => node.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
         var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
-        using var ticker = new Timer(_ => node.TryEnqueue(new GatewayInput(Tick: true)), null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        var ticks = new TickSource(TimeProvider.System, registry.Protocol.TickMs);
+        using var ticker = new Timer(_ =>
+        {
+            if (ticks.TakeDueTicks() is > 0 and var due) node.TryEnqueue(new GatewayInput(Ticks: due));
+        }, null, registry.Protocol.TickMs, registry.Protocol.TickMs);
         logger.LogInformation("gateway {Gateway} of zone {Zone} ({Role}) serving", gateway.Id, zone.Id, replica.IsPrimary ? "primary" : "backup");
         HostRuntime.AnnounceReady("gateway", gateway.Id);
         try { await Task.Delay(Timeout.Infinite, stop); }

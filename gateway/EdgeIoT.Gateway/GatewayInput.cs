@@ -1,4 +1,3 @@
-using EdgeIoT.Core.Crypto;
 using EdgeIoT.Gateway.Protocol;
 using EdgeIoT.Wire;
 
@@ -9,5 +8,6 @@ internal readonly record struct GatewayInput(
     ClientRequest? Request = null,
     int From = -1,
     PeerMessage? Peer = null,
-    Decided? Decided = null,
-    bool Tick = false);
+    VerifierNotice? Notice = null,
+    byte[]? NoticeBytes = null,
+    int Ticks = 0);

@@ -20,19 +20,24 @@ internal sealed class GatewayNode
     private readonly InvokerCore _invoker;
     private readonly ExecutorInvoker _executors;
     private readonly ErrorReporter _errors;
-    private readonly DeviceProgress _progress;
     private readonly ILogger _logger;
+    private readonly GatewayStore _store;
+    private readonly Func<byte[], ClientRequest?> _admit;
+    private readonly GatewayFault _fault;
     private readonly Channel<GatewayInput> _inputs = Channel.CreateBounded<GatewayInput>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
     private PeerLinks? _links;
     public long InputsDropped;
 
-    public GatewayNode(PbftReplica replica, InvokerCore invoker, ExecutorInvoker executors, ErrorReporter errors, DeviceProgress progress, ILogger logger)
+    /// <param name="admit">Admission of a transaction the verifier says it never saw ordered (ERROR(T)); null when inadmissible.</param>
+    public GatewayNode(PbftReplica replica, InvokerCore invoker, ExecutorInvoker executors, ErrorReporter errors, GatewayStore store, Func<byte[], ClientRequest?> admit, GatewayFault fault, ILogger logger)
     {
+        _fault = fault;
+        _store = store;
+        _admit = admit;
         _replica = replica;
         _invoker = invoker;
         _executors = executors;
         _errors = errors;
-        _progress = progress;
         _logger = logger;
     }
 
@@ -68,41 +73,87 @@ internal sealed class GatewayNode
 
     private void Apply(in GatewayInput input)
     {
-        if (input.Request is { } request) _replica.Propose(request);
-        else if (input.Peer is { } message) _replica.Step(input.From, message);
-        else if (input.Decided is { } decided) OnDecided(decided);
-        else if (input.Tick)
+        if (input.Request is { } request)
         {
-            _replica.Tick();
-            _invoker.Tick();
+            if (!_fault.DropsRequest(_replica)) _replica.Propose(request);
+        }
+        else if (input.Peer is { } message) _replica.Step(input.From, message);
+        else if (input.Notice is { } notice) OnNotice(notice, input.NoticeBytes!, forwarded: false);
+        else
+        {
+            for (var i = 0; i < input.Ticks; i++)
+            {
+                _replica.Tick();
+                _invoker.Tick();
+            }
         }
     }
 
-    private void OnDecided(Decided decided)
+    /// <summary>A verifier notice (signature checked by the ingress), or one a backup forwarded to us as primary.</summary>
+    private void OnNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
+    {
+        switch (notice.KindCase)
+        {
+            case VerifierNotice.KindOneofCase.Decided:
+                if (!forwarded) OnDecided(notice.Decided, bytes);
+                break;
+            case VerifierNotice.KindOneofCase.ErrorSeq:
+                // The verifier waits for k_max (§5.1.3): the primary spawns it again; a backup forwards
+                // the complaint and starts Υ (§5.1.4).
+                if (_invoker.RespawnNow(notice.ErrorSeq.Seq))
+                    _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
+                if (!forwarded) _replica.OnVerifierComplaint(replace: false, bytes, $"verifier waits for seq {notice.ErrorSeq.Seq}");
+                break;
+            case VerifierNotice.KindOneofCase.ErrorTx:
+                // A device asked the verifier about a transaction it never saw: order it.
+                if (_admit(notice.ErrorTx.Tx.ToByteArray()) is { } request && !_fault.DropsRequest(_replica)) _replica.Propose(request);
+                if (!forwarded) _replica.OnVerifierComplaint(replace: false, bytes, "verifier never saw a device's transaction");
+                break;
+            case VerifierNotice.KindOneofCase.Replace:
+                if (!forwarded) _replica.OnVerifierComplaint(replace: true, bytes, notice.Replace.Reason);
+                break;
+            case VerifierNotice.KindOneofCase.Ack:
+                _replica.OnVerifierAck();
+                break;
+        }
+    }
+
+    private void OnDecided(Decided decided, byte[] proof)
     {
         var digests = new List<Core.Crypto.Bytes32>(decided.Txs.Count);
         foreach (var tx in decided.Txs)
         {
             if (Core.Crypto.Bytes32.TryCreate(tx.TxDigest.Span, out var digest)) digests.Add(digest);
-            if (tx.Status is TxStatus.Committed or TxStatus.Aborted) _progress.Observe(tx.Device, tx.Timestamp);
         }
-        _replica.OnDecided(decided.Seq, digests);
+        _replica.OnDecided(decided.Seq, digests, proof);
         _invoker.OnDecided(decided.Seq);
     }
 
     private void Flush()
     {
         var ready = _replica.TakeReady();
-        foreach (var outbound in ready.Messages)
-        {
-            var bytes = outbound.Message.ToByteArray();
-            if (outbound.To is { } to) _links?.Send(to, bytes);
-            else _links?.Broadcast(bytes);
-        }
+        // Persist before sending: a replica must never have said what it would not remember after a crash.
+        _store.Write(ready);
+        foreach (var (view, reason) in ready.Suspicions)
+            _logger.LogWarning("suspecting the primary of view {View}: {Reason}", view, reason);
+        foreach (var (view, reason) in ready.ViewChangesStarted)
+            _logger.LogWarning("view change to {View}: {Reason}", view, reason);
+        foreach (var view in ready.ViewsInstalled)
+            _logger.LogWarning("installed view {View}; primary is gateway {Primary}{Self}", view, _replica.PrimaryIndex, _replica.IsPrimary ? " (this gateway)" : "");
+        foreach (var original in ready.Messages)
+            foreach (var outbound in _fault.Rewrite(original, _replica))
+            {
+                var bytes = outbound.Message.ToByteArray();
+                if (outbound.To is { } to) _links?.Send(to, bytes);
+                else _links?.Broadcast(bytes);
+            }
         foreach (var committed in ready.Committed) _invoker.OnCommitted(committed);
+        foreach (var (from, bytes) in ready.ForwardedNotices)
+            if (Core.Quorum.SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && Core.Quorum.SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
+                OnNotice(notice, bytes, forwarded: true);
         foreach (var (request, reason) in ready.Refused)
-            _errors.Report(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason));
+            _errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason)));
         _invoker.SetPrimary(_replica.IsPrimary);
-        foreach (var spawn in _invoker.TakeSpawns()) _executors.Spawn(spawn);
+        foreach (var spawn in _invoker.TakeSpawns()) _executors.Spawn(_fault.Spawn(spawn, _replica));
     }
 }

@@ -1,59 +1,45 @@
 using System.Threading.Channels;
 using EdgeIoT.Core.Config;
-using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Envelope;
 using EdgeIoT.Core.Mqtt;
-using EdgeIoT.Core.Quorum;
 using EdgeIoT.Gateway.Protocol;
-using EdgeIoT.Wire;
 
 namespace EdgeIoT.Gateway;
 
 /// <summary>
-/// Everything that enters a gateway, authenticated off the protocol loop and in parallel: device
-/// transactions from MQTT (signature, registration, zone, application, timestamp), verifier notices
-/// (verifier signature) and peer messages (frame MAC by the links, phase signature here, and every
-/// transaction of a PRE-PREPARE). Bad input is dropped with a reason; it never reaches the replica.
+/// The gateway's doors, around the pure <see cref="GatewayIngressCore"/>: device transactions arrive on
+/// the MQTT thread and are admitted by parallel workers (signature checks are the cost); verifier
+/// notices and peer frames are checked on the thread that delivers them. Bad input is dropped with a
+/// reason; it never reaches the replica.
 /// </summary>
-internal sealed class Ingress
+internal sealed class Ingress(ZoneInfo zone, GatewayIngressCore core, ErrorReporter errors, Topics topics, ILogger logger)
 {
     public const int QueueCapacity = 50_000;
-    private readonly NetworkRegistry _registry;
-    private readonly ZoneInfo _zone;
-    private readonly TxAdmission _admission;
-    private readonly GatewayNode _node;
-    private readonly ErrorReporter _errors;
-    private readonly DeviceProgress _progress;
-    private readonly VerifiedTxCache _verified;
-    private readonly Topics _topics;
-    private readonly ILogger _logger;
     private readonly Channel<byte[]> _transactions = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite });
+    private GatewayNode _node = null!;
     public long Admitted, Refused, PeerRejected, NoticesRejected;
 
-    public Ingress(NetworkRegistry registry, ZoneInfo zone, GatewayNode node, ErrorReporter errors, DeviceProgress progress, Topics topics, ILogger logger)
-    {
-        _registry = registry;
-        _zone = zone;
-        _admission = new TxAdmission(registry, zone.Id);
-        _node = node;
-        _errors = errors;
-        _progress = progress;
-        _topics = topics;
-        _logger = logger;
-        _verified = new VerifiedTxCache(4 * registry.Protocol.WindowBatches * registry.Protocol.BatchSizeMax);
-    }
+    public void Attach(GatewayNode node) => _node = node;
+
+    public ClientRequest? AdmitRequest(byte[] raw) => core.AdmitForVerifier(raw);
 
     /// <summary>Called on the MQTT network thread: hand off and return at once.</summary>
     public void OnMqttMessage(MqttMessage message)
     {
-        if (message.Topic == _topics.ZoneTransactions(_zone.Id))
+        if (message.Topic == topics.ZoneTransactions(zone.Id))
         {
             if (!_transactions.Writer.TryWrite(message.Payload.ToArray()))
-                _errors.Report(JwsCompact.PeekKeyId(message.Payload.Span), null, null, new Rejection(RejectReason.Overloaded, "the gateway's admission queue is full"));
+                errors.Report(new Refusal(JwsCompact.PeekKeyId(message.Payload.Span), null, null, new Rejection(RejectReason.Overloaded, "the gateway's admission queue is full")));
         }
-        else if (message.Topic == _topics.ZoneNotices(_zone.Id))
+        else if (message.Topic == topics.ZoneNotices(zone.Id))
         {
-            OnNotice(message.Payload.Span);
+            if (core.TryAcceptNotice(message.Payload.Span, out var notice, out var reason))
+                _node.TryEnqueue(new GatewayInput(Notice: notice, NoticeBytes: message.Payload.ToArray()));
+            else
+            {
+                Interlocked.Increment(ref NoticesRejected);
+                logger.LogWarning("dropped a notice: {Reason}", reason);
+            }
         }
     }
 
@@ -72,86 +58,26 @@ internal sealed class Ingress
 
     private void Admit(byte[] raw)
     {
-        if (!_admission.TryAdmit(raw, out var tx, out var rejection))
+        if (!core.TryAdmit(raw, out var request, out var refusal))
         {
             Interlocked.Increment(ref Refused);
-            _errors.Report(tx?.DeviceId ?? JwsCompact.PeekKeyId(raw), tx?.Timestamp, tx?.Digest, rejection);
+            errors.Report(refusal);
             return;
         }
-        var last = _progress.LastDecided(tx.DeviceId);
-        if (tx.Timestamp <= last)
-        {
-            Interlocked.Increment(ref Refused);
-            _errors.Report(tx.DeviceId, tx.Timestamp, tx.Digest, new Rejection(RejectReason.StaleTimestamp, $"timestamp {tx.Timestamp} is not above the device's last decided timestamp {last} (a replay, or sent out of order)"));
-            return;
-        }
-        _verified.Add(tx.Digest);
         Interlocked.Increment(ref Admitted);
-        if (!_node.TryEnqueue(new GatewayInput(Request: new ClientRequest(tx.Digest, raw, tx.DeviceId, tx.Timestamp))))
-            _errors.Report(tx.DeviceId, tx.Timestamp, tx.Digest, new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full"));
-    }
-
-    private void OnNotice(ReadOnlySpan<byte> payload)
-    {
-        if (!SignedMessages.TryParse(Signed.Parser, payload, out var signed)
-            || !SignedMessages.Verify(signed, SignatureDomain.VerifierNotice, _registry.Verifier.Key)
-            || !SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
-        {
-            Interlocked.Increment(ref NoticesRejected);
-            _logger.LogWarning("dropped a notice that is not signed by the verifier");
-            return;
-        }
-        if (notice.KindCase == VerifierNotice.KindOneofCase.Decided && notice.Decided.Zone == _zone.Id)
-            _node.TryEnqueue(new GatewayInput(Decided: notice.Decided));
+        if (!_node.TryEnqueue(new GatewayInput(Request: request)))
+            errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full")));
     }
 
     /// <summary>Called on a peer's receive loop with a frame whose MAC the links verified.</summary>
     public void OnPeerFrame(int from, ReadOnlyMemory<byte> payload)
     {
-        if (!SignedMessages.TryParse(PeerMessage.Parser, payload.Span, out var message))
+        if (core.TryAcceptPeer(from, payload.Span, out var message, out var reason))
         {
-            RejectPeer(from, "not a PeerMessage protobuf");
+            _node.TryEnqueue(new GatewayInput(From: from, Peer: message));
             return;
         }
-        if (!PeerMessageAuthenticator.TryAuthenticate(_zone, from, message, out var reason))
-        {
-            RejectPeer(from, reason);
-            return;
-        }
-        if (message.KindCase == PeerMessage.KindOneofCase.PrePrepare && !BatchIsAdmissible(message.PrePrepare.Batch, out reason))
-        {
-            // A backup never prepares a batch it would not have admitted itself.
-            RejectPeer(from, $"PRE-PREPARE {message.PrePrepare.View}/{message.PrePrepare.Seq}: {reason}");
-            return;
-        }
-        _node.TryEnqueue(new GatewayInput(From: from, Peer: message));
-    }
-
-    private bool BatchIsAdmissible(Batch? batch, out string reason)
-    {
-        if (batch is null || batch.Txs.Count == 0 || batch.Txs.Count > _registry.Protocol.BatchSizeMax)
-        {
-            reason = $"a batch holds 1..{_registry.Protocol.BatchSizeMax} transactions";
-            return false;
-        }
-        foreach (var tx in batch.Txs)
-        {
-            var raw = tx.ToByteArray();
-            if (_verified.Contains(Sha256Digest.Of(raw))) continue;
-            if (!_admission.TryAdmit(raw, out var decoded, out var rejection))
-            {
-                reason = $"contains an inadmissible transaction: {rejection}";
-                return false;
-            }
-            _verified.Add(decoded.Digest);
-        }
-        reason = "";
-        return true;
-    }
-
-    private void RejectPeer(int from, string reason)
-    {
         Interlocked.Increment(ref PeerRejected);
-        _logger.LogWarning("dropped a message from {Peer}: {Reason}", _zone.Gateways[from].Id, reason);
+        logger.LogWarning("dropped a message from {Peer}: {Reason}", zone.Gateways[from].Id, reason);
     }
 }

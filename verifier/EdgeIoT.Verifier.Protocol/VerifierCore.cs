@@ -78,6 +78,18 @@ public sealed partial class VerifierCore
             return VoteVerdict.DuplicateExecutor;
         }
         Metrics.VotesCounted++;
+        if (slot.Matched is null && slot.AbortReason is null && slot.VoteCount == _registry.Executors.Members.Count)
+        {
+            // Every executor answered and no f_E+1 agree: nothing more can arrive, so stop waiting
+            // (§6.4: the timer stops once VERIFY came from all n_E) and abort the batch, which needs at
+            // least 2f_E+1 VERIFY (§6.4.1) — always true here since n_E >= 2f_E+1.
+            var batch = slot.BatchAgreedBy(_matchQuorum);
+            if (batch is not null)
+            {
+                slot.AbortReason = $"no {_matchQuorum} of the {slot.VoteCount} executors agreed on the results";
+                slot.AbortBatch = batch;
+            }
+        }
         var before = zone.NextSeq;
         DecideInOrder(zone);
         return zone.NextSeq > before ? VoteVerdict.Decided : VoteVerdict.Counted;
@@ -124,8 +136,9 @@ public sealed partial class VerifierCore
 
     private bool TryDecide(ZoneProgress zone, SequenceSlot slot)
     {
+        if (slot.Matched is null && slot.AbortBatch is { } aborted) return DecideAborted(zone, slot, aborted, slot.AbortReason!);
         var vote = slot.Matched;
-        if (vote is null) return false; // abort-tagged slots without a batch are decided by the timer path (issue: verifier timer)
+        if (vote is null) return false;
         var batch = vote.Message.Batch;
         Outcomes outcomes;
         try
@@ -160,7 +173,51 @@ public sealed partial class VerifierCore
         }
         var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends);
         _ready.Add(decided);
+        AcknowledgeDecided(decided);
         Metrics.BatchesDecided++;
+        return true;
+    }
+
+    /// <summary>
+    /// Aborts every transaction of a batch the executors could not agree on (§6.4.1). Device and
+    /// timestamp come from the transactions themselves — certified by the shim — not from any
+    /// executor's claims. An aborted transaction consumes its timestamp: the device was told "aborted"
+    /// and must never see it applied later.
+    /// </summary>
+    private bool DecideAborted(ZoneProgress zone, SequenceSlot slot, VerifyVote vote, string reason)
+    {
+        var batch = vote.Message.Batch;
+        if (batch is null) return false;
+        var txDigests = Batches.TxDigests(batch);
+        var entries = new List<DecidedEntry>(batch.Txs.Count);
+        var timestamps = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        var resends = new List<DecidedEntry>();
+        for (var position = 0; position < batch.Txs.Count; position++)
+        {
+            var raw = batch.Txs[position].ToByteArray();
+            if (!DeviceTransaction.TryDecode(raw, _registry, _registry.Protocol.MaxTxBytes, out var tx, out var rejection, verifySignature: false))
+            {
+                Metrics.Rejected++;
+                entries.Add(new DecidedEntry(zone.Zone, slot.Seq, position, "", 0, txDigests[position], TxStatus.Rejected, "", rejection.ToString(), raw));
+                continue;
+            }
+            if (StaleTimestamp(zone, slot.Seq, position, tx.DeviceId, tx.Timestamp, txDigests[position], raw, out var original) is { } stale)
+            {
+                entries.Add(stale);
+                if (original is not null) resends.Add(original);
+                continue;
+            }
+            Metrics.Aborted++;
+            SetTimestamp(tx.DeviceId, tx.Timestamp, timestamps);
+            var entry = new DecidedEntry(zone.Zone, slot.Seq, position, tx.DeviceId, tx.Timestamp, txDigests[position], TxStatus.Aborted, "", reason, raw);
+            _unpersistedEntries[(entry.Device, entry.Timestamp)] = entry;
+            entries.Add(entry);
+        }
+        var abortedBatch = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, [], timestamps, resends);
+        _ready.Add(abortedBatch);
+        AcknowledgeDecided(abortedBatch);
+        Metrics.BatchesDecided++;
+        Metrics.BatchesAbortedWithoutQuorum++;
         return true;
     }
 
@@ -182,21 +239,7 @@ public sealed partial class VerifierCore
             return Entry(TxStatus.Rejected, "", "executors proposed a commit without the transaction's device and timestamp");
         }
 
-        // Exactly-once: a device's timestamps must strictly increase across decided transactions.
-        var last = LastTimestamp(outcome.Device);
-        if (outcome.Timestamp <= last)
-        {
-            if (TryFindDecided(outcome.Device, outcome.Timestamp, out var earlier) && earlier.TxDigest == txDigest)
-            {
-                // The same transaction ordered twice (a device retry, a replay by the network): the
-                // device hears the first decision again, and this position changes nothing.
-                Metrics.Duplicates++;
-                original = earlier;
-                return Entry(TxStatus.Rejected, "", $"{DuplicateReasonPrefix}{earlier.Zone}/{earlier.Seq}/{earlier.Position}");
-            }
-            Metrics.Rejected++;
-            return Entry(TxStatus.Rejected, "", new Rejection(RejectReason.StaleTimestamp, $"timestamp {outcome.Timestamp} is not above the device's last decided timestamp {last}").ToString());
-        }
+        if (StaleTimestamp(zone, seq, position, outcome.Device, outcome.Timestamp, txDigest, raw, out original) is { } stale) return stale;
 
         // ccheck (Fig. 3 lines 30-32): every read must still be current.
         foreach (var read in outcome.Reads)
@@ -226,6 +269,28 @@ public sealed partial class VerifierCore
         return committed;
     }
 
+    /// <summary>
+    /// Exactly-once: a device's timestamps strictly increase across decided transactions. Returns the
+    /// rejected entry for a transaction at or below the device's last decided timestamp — as a
+    /// duplicate (its device hears the first decision again) when the same transaction was decided
+    /// before — or null when the timestamp is fresh.
+    /// </summary>
+    private DecidedEntry? StaleTimestamp(ZoneProgress zone, ulong seq, int position, string device, ulong timestamp, Bytes32 txDigest, byte[] raw, out DecidedEntry? original)
+    {
+        original = null;
+        var last = LastTimestamp(device);
+        if (timestamp > last) return null;
+        if (TryFindDecided(device, timestamp, out var earlier) && earlier.TxDigest == txDigest)
+        {
+            Metrics.Duplicates++;
+            original = earlier;
+            return new DecidedEntry(zone.Zone, seq, position, device, timestamp, txDigest, TxStatus.Rejected, "", $"{DuplicateReasonPrefix}{earlier.Zone}/{earlier.Seq}/{earlier.Position}", raw);
+        }
+        Metrics.Rejected++;
+        return new DecidedEntry(zone.Zone, seq, position, device, timestamp, txDigest, TxStatus.Rejected, "",
+            new Rejection(RejectReason.StaleTimestamp, $"timestamp {timestamp} is not above the device's last decided timestamp {last}").ToString(), raw);
+    }
+
     private static bool OutcomesNameTheirTransactions(Outcomes outcomes, Bytes32[] txDigests)
     {
         for (var i = 0; i < txDigests.Length; i++)
@@ -249,7 +314,12 @@ public sealed partial class VerifierCore
         _unpersistedEntries.TryGetValue((device, timestamp), out entry!) || _state.TryFindDecided(device, timestamp, out entry);
 
     /// <summary>Advances the core's clock by one tick.</summary>
-    public void Tick() => _tick++;
+    public void Tick()
+    {
+        AssertNotAwaitingAdvance();
+        _tick++;
+        OnTickTimers();
+    }
 
     private sealed class ZoneProgress(string zone, int zoneIndex, ulong nextSeq)
     {
@@ -264,5 +334,6 @@ public sealed partial class VerifierCore
 public sealed class VerifierMetrics
 {
     public long VotesCounted, VotesForDecided, VotesTooFarAhead, DuplicateVotes, MalformedQuorums;
-    public long BatchesDecided, Committed, Aborted, Rejected, Duplicates;
+    public long BatchesDecided, BatchesAbortedWithoutQuorum, Committed, Aborted, Rejected, Duplicates;
+    public long Complaints, Replacements;
 }

@@ -10,6 +10,9 @@ namespace EdgeIoT.Verifier.Protocol;
 /// </summary>
 public sealed record VerifyVote(int Executor, Verify Message, Bytes32 BatchDigest, Bytes32 MatchKey)
 {
+    /// <summary>Digests of the batch's transactions (the host computes them to check the batch digest).</summary>
+    public Bytes32[] TxDigests { get; init; } = [];
+
     public string Zone => Message.Zone;
     public ulong Seq => Message.Seq;
 

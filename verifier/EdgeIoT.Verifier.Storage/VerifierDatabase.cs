@@ -53,6 +53,8 @@ public sealed class VerifierDatabase : IDisposable
             CREATE INDEX IF NOT EXISTS txlog_by_device ON txlog(device, ts);
             CREATE TABLE IF NOT EXISTS devices(device TEXT PRIMARY KEY, last_ts INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS progress(zone TEXT PRIMARY KEY, next_seq INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS batches(zone TEXT NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL, txs INTEGER NOT NULL,
+                PRIMARY KEY(zone, seq)) WITHOUT ROWID;
             """);
         var database = new VerifierDatabase(connection) { Path = path };
         database.Initialize(registry);
@@ -104,6 +106,7 @@ public sealed class VerifierDatabase : IDisposable
             foreach (var write in batch.Writes) _statements.UpsertKv(write);
             foreach (var entry in batch.Entries) _statements.InsertLog(entry);
             foreach (var (device, ts) in batch.DeviceTimestamps) _statements.UpsertDevice(device, ts);
+            _statements.InsertBatch(batch);
             _statements.SetProgress(batch.Zone, batch.Seq + 1);
         }
         transaction.Commit();
@@ -148,6 +151,25 @@ public sealed class VerifierDatabase : IDisposable
         while (reader.Read()) yield return Statements.ReadEntry(reader);
     }
 
+    /// <summary>Decided batches of a zone in sequence order: (seq, transaction count).</summary>
+    public IEnumerable<(ulong Seq, int Transactions)> ReadBatches(string zone)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT seq, txs FROM batches WHERE zone = $zone ORDER BY seq";
+        command.Parameters.AddWithValue("$zone", zone);
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return ((ulong)reader.GetInt64(0), reader.GetInt32(1));
+    }
+
+    /// <summary>Opens an existing database read-only, for audits of a finished run (no initial load, no writes).</summary>
+    public static VerifierDatabase OpenReadOnly(string path)
+    {
+        if (!File.Exists(path)) throw new ConfigurationException($"{path} does not exist");
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        return new VerifierDatabase(connection) { Path = path };
+    }
+
     private string? Scalar(string sql, params (string Name, object Value)[] parameters)
     {
         using var command = _connection.CreateCommand();
@@ -174,7 +196,7 @@ public sealed class VerifierDatabase : IDisposable
     /// <summary>Prepared statements reused for every commit.</summary>
     private sealed class Statements : IDisposable
     {
-        private readonly SqliteCommand _upsertKv, _insertLog, _upsertDevice, _setProgress, _findDecided;
+        private readonly SqliteCommand _upsertKv, _insertLog, _upsertDevice, _setProgress, _findDecided, _insertBatch;
 
         public Statements(SqliteConnection connection)
         {
@@ -187,6 +209,8 @@ public sealed class VerifierDatabase : IDisposable
                 ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
             _setProgress = Command(connection, "INSERT INTO progress(zone, next_seq) VALUES ($zone, $next) ON CONFLICT(zone) DO UPDATE SET next_seq = excluded.next_seq",
                 ("$zone", SqliteType.Text), ("$next", SqliteType.Integer));
+            _insertBatch = Command(connection, "INSERT INTO batches(zone, seq, digest, txs) VALUES ($zone, $seq, $digest, $txs)",
+                ("$zone", SqliteType.Text), ("$seq", SqliteType.Integer), ("$digest", SqliteType.Blob), ("$txs", SqliteType.Integer));
             _findDecided = Command(connection, "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog WHERE device = $device AND ts = $ts AND status != 3 ORDER BY zone, seq, pos LIMIT 1",
                 ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
         }
@@ -201,7 +225,7 @@ public sealed class VerifierDatabase : IDisposable
 
         public void Enlist(SqliteTransaction? transaction)
         {
-            _upsertKv.Transaction = _insertLog.Transaction = _upsertDevice.Transaction = _setProgress.Transaction = transaction;
+            _upsertKv.Transaction = _insertLog.Transaction = _upsertDevice.Transaction = _setProgress.Transaction = _insertBatch.Transaction = transaction;
         }
 
         public void UpsertKv(AppliedWrite write)
@@ -233,6 +257,15 @@ public sealed class VerifierDatabase : IDisposable
             _upsertDevice.Parameters[0].Value = device;
             _upsertDevice.Parameters[1].Value = (long)timestamp;
             _upsertDevice.ExecuteNonQuery();
+        }
+
+        public void InsertBatch(DecidedBatch batch)
+        {
+            _insertBatch.Parameters[0].Value = batch.Zone;
+            _insertBatch.Parameters[1].Value = (long)batch.Seq;
+            _insertBatch.Parameters[2].Value = batch.BatchDigest.ToArray();
+            _insertBatch.Parameters[3].Value = batch.Entries.Count;
+            _insertBatch.ExecuteNonQuery();
         }
 
         public void SetProgress(string zone, ulong next)
@@ -267,6 +300,7 @@ public sealed class VerifierDatabase : IDisposable
             _upsertDevice.Dispose();
             _setProgress.Dispose();
             _findDecided.Dispose();
+            _insertBatch.Dispose();
         }
     }
 }

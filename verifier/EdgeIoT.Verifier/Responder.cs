@@ -17,24 +17,36 @@ namespace EdgeIoT.Verifier;
 /// </summary>
 public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePublisher publisher, TimeProvider time, ILogger logger)
 {
-    private readonly Channel<DecidedBatch> _batches = Channel.CreateUnbounded<DecidedBatch>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
 
     public long ResponsesPublished, NoticesPublished, PublishFailures;
 
-    public void Enqueue(DecidedBatch batch) => _batches.Writer.TryWrite(batch);
+    public void Enqueue(DecidedBatch batch) => _work.Writer.TryWrite(batch);
+
+    /// <summary>A complaint or acknowledgement for a zone's gateways (ERROR, REPLACE, ACK).</summary>
+    public void Enqueue(VerifierNotice notice) => _work.Writer.TryWrite(notice);
 
     public async Task RunAsync(CancellationToken ct)
     {
         try
         {
-            await foreach (var batch in _batches.Reader.ReadAllAsync(ct))
+            await foreach (var work in _work.Reader.ReadAllAsync(ct))
             {
-                foreach (var entry in batch.Entries)
-                    if (Identifiers.IsValid(entry.Device) && !entry.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal))
-                        Publish(topics.DeviceResponse(entry.Device), ToResponse(entry).Sign(verifierKey), ref ResponsesPublished);
-                foreach (var original in batch.Resends)
-                    Publish(topics.DeviceResponse(original.Device), ToResponse(original).Sign(verifierKey), ref ResponsesPublished);
-                Publish(topics.ZoneNotices(batch.Zone), Notice(batch).ToByteArray(), ref NoticesPublished);
+                if (work is VerifierNotice complaint)
+                {
+                    complaint.IssuedMs = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
+                    var zone = VerifierMessages.ZoneOf(complaint);
+                    Publish(topics.ZoneNotices(zone), SignedMessages.Sign(complaint, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
+                    logger.LogInformation("notice to {Zone}: {Kind}", zone, complaint.KindCase);
+                    continue;
+                }
+                var batch = (DecidedBatch)work;
+                // Gateways first: they learn the decided timestamps before a device can act on its
+                // response, which narrows the window in which a replay reaches ordering.
+                var notice = VerifierMessages.Decided(batch, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds());
+                Publish(topics.ZoneNotices(batch.Zone), SignedMessages.Sign(notice, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
+                foreach (var entry in VerifierMessages.ResponsesFor(batch))
+                    Publish(topics.DeviceResponse(entry.Device), VerifierMessages.ToResponse(entry).Sign(verifierKey), ref ResponsesPublished);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -52,23 +64,4 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
         }
     }
 
-    public static VerifierResponse ToResponse(DecidedEntry entry) => new(
-        entry.Device, entry.Zone, entry.Timestamp, entry.TxDigest, entry.Seq, entry.Position,
-        entry.Status switch
-        {
-            TxStatus.Committed => VerifierResponse.Committed,
-            TxStatus.Aborted => VerifierResponse.Aborted,
-            _ => VerifierResponse.Rejected,
-        },
-        entry.Status == TxStatus.Committed ? entry.Result : null,
-        entry.Status == TxStatus.Committed ? null : entry.Reason);
-
-    private Signed Notice(DecidedBatch batch)
-    {
-        var decided = new Decided { Zone = batch.Zone, Seq = batch.Seq };
-        foreach (var entry in batch.Entries)
-            decided.Txs.Add(new DecidedTx { Device = entry.Device, Timestamp = entry.Timestamp, Status = entry.Status, TxDigest = ByteString.CopyFrom(entry.TxDigest.ToArray()) });
-        var notice = new VerifierNotice { IssuedMs = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds(), Decided = decided };
-        return SignedMessages.Sign(notice, SignatureDomain.VerifierNotice, 0, verifierKey);
-    }
 }

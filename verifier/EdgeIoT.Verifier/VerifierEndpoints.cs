@@ -20,13 +20,14 @@ public sealed class VerifierEndpoints(
     CommittedStateCache cache,
     Responder responder,
     SigningKey verifierKey,
+    FloodGuard flood,
     ILogger logger)
 {
     public const string Protobuf = "application/x-protobuf";
     public const int MaxReadKeys = 4096;
     private long _verifyRejected, _verifyAccepted, _verifyForDecided;
 
-    public int MaxVerifyBytes => 2 * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 512) + 256 * 1024;
+    private readonly VerifyAdmission _admission = new(registry);
 
     public void Map(WebApplication app)
     {
@@ -44,22 +45,24 @@ public sealed class VerifierEndpoints(
     /// </summary>
     private async Task<IResult> VerifyAsync(HttpRequest request, CancellationToken ct)
     {
-        var body = await ReadBodyAsync(request, MaxVerifyBytes, ct);
-        if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {MaxVerifyBytes} bytes");
-        if (!SignedMessages.TryParse(Signed.Parser, body, out var signed) || !SignedMessages.TryParse(Wire.Verify.Parser, signed.Body.Span, out var verify))
-            return Reject(StatusCodes.Status400BadRequest, "not a Signed{Verify} protobuf");
-        if (signed.Signer >= registry.Executors.Members.Count)
-            return Reject(StatusCodes.Status403Forbidden, $"executor index {signed.Signer} is not registered");
-        if (verify.Seq < core.NextSeq(verify.Zone))
+        if (!flood.TryAdmit(request.HttpContext.Connection.Id)) return Results.StatusCode(StatusCodes.Status429TooManyRequests);
+        var body = await ReadBodyAsync(request, _admission.MaxVerifyBytes, ct);
+        if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {_admission.MaxVerifyBytes} bytes");
+        switch (_admission.TryAdmit(body, core.NextSeq, flood.AlreadyVoted, out var vote, out var reason))
         {
-            Interlocked.Increment(ref _verifyForDecided);
-            return Results.Accepted(value: "already decided");
+            case VerifyAdmissionStatus.AlreadyDecided:
+                Interlocked.Increment(ref _verifyForDecided);
+                return Results.Accepted(value: reason);
+            case VerifyAdmissionStatus.Duplicate:
+                return Results.Accepted(value: reason);
+            case VerifyAdmissionStatus.TooLarge:
+                return Reject(StatusCodes.Status413PayloadTooLarge, reason);
+            case VerifyAdmissionStatus.Malformed:
+                return Reject(StatusCodes.Status400BadRequest, reason);
+            case VerifyAdmissionStatus.Forbidden:
+                return Reject(StatusCodes.Status403Forbidden, reason);
         }
-        if (!SignedMessages.Verify(signed, SignatureDomain.Verify, registry.Executors.Members[(int)signed.Signer].Key))
-            return Reject(StatusCodes.Status403Forbidden, $"VERIFY signature does not verify under executor {registry.Executors.Members[(int)signed.Signer].Id}'s key");
-        if (!Bytes32.TryCreate(verify.BatchDigest.Span, out var batchDigest) || verify.Batch is null || Batches.Digest(verify.Batch) != batchDigest)
-            return Reject(StatusCodes.Status400BadRequest, "the batch does not match its digest");
-        var vote = new VerifyVote((int)signed.Signer, verify, batchDigest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span));
+        flood.Voted(vote.Zone, vote.Seq, vote.Executor);
         if (!loop.TryEnqueue(vote)) return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         Interlocked.Increment(ref _verifyAccepted);
         return Results.Accepted();
@@ -99,17 +102,26 @@ public sealed class VerifierEndpoints(
         if (body is null) return Results.Json(new { status = "rejected", reason = RejectReason.PayloadTooLarge.Code() }, statusCode: StatusCodes.Status413PayloadTooLarge);
         if (!DeviceTransaction.TryDecode(body, registry, registry.Protocol.MaxTxBytes, out var tx, out var rejection))
             return Results.Json(new { status = "rejected", reason = rejection.Code, detail = rejection.Detail }, statusCode: StatusCodes.Status400BadRequest);
-        DecidedEntry? decided;
+        (ClientVerdict Verdict, DecidedEntry? Decided) answer;
         try
         {
-            decided = await loop.QueryAsync(tx, ct);
+            answer = await loop.QueryAsync(tx, ct);
         }
         catch (InvalidOperationException)
         {
             return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
-        if (decided is null) return Results.Json(new { status = "pending" }, statusCode: StatusCodes.Status202Accepted);
-        return Results.Text(System.Text.Encoding.ASCII.GetString(Responder.ToResponse(decided).Sign(verifierKey)), "application/jose", statusCode: StatusCodes.Status200OK);
+        if (answer.Decided is not { } decided)
+        {
+            var action = answer.Verdict switch
+            {
+                ClientVerdict.WaitingForEarlier => "asked the zone for the sequence number it waits for (ERROR k_max)",
+                ClientVerdict.NeverSeen => "asked the zone to order it (ERROR T)",
+                _ => "asked the zone to replace its primary (REPLACE)",
+            };
+            return Results.Json(new { status = "pending", action }, statusCode: StatusCodes.Status202Accepted);
+        }
+        return Results.Text(System.Text.Encoding.ASCII.GetString(VerifierMessages.ToResponse(decided).Sign(verifierKey)), "application/jose", statusCode: StatusCodes.Status200OK);
     }
 
     private IResult Status()
@@ -119,7 +131,8 @@ public sealed class VerifierEndpoints(
         return Results.Json(new
         {
             zones,
-            votes = new { counted = metrics.VotesCounted, for_decided = metrics.VotesForDecided + Interlocked.Read(ref _verifyForDecided), duplicates = metrics.DuplicateVotes, too_far_ahead = metrics.VotesTooFarAhead, rejected = Interlocked.Read(ref _verifyRejected) },
+            votes = new { counted = metrics.VotesCounted, for_decided = metrics.VotesForDecided + Interlocked.Read(ref _verifyForDecided), duplicates = metrics.DuplicateVotes + Interlocked.Read(ref flood.DroppedDuplicates), rate_limited = Interlocked.Read(ref flood.DroppedRateLimited), too_far_ahead = metrics.VotesTooFarAhead, rejected = Interlocked.Read(ref _verifyRejected) },
+            complaints = new { sent = metrics.Complaints, replacements = metrics.Replacements },
             decided = new { batches = metrics.BatchesDecided, committed = metrics.Committed, aborted = metrics.Aborted, rejected = metrics.Rejected, duplicates = metrics.Duplicates },
             published = new { responses = Interlocked.Read(ref responder.ResponsesPublished), notices = Interlocked.Read(ref responder.NoticesPublished), failures = Interlocked.Read(ref responder.PublishFailures) },
             rows = cache.RowCount,

@@ -45,12 +45,18 @@ public static class VerifierHost
         var topics = new Topics(registry.Mqtt.TopicPrefix);
         var responder = new Responder(key, topics, new MqttPublisher(mqtt), TimeProvider.System, logger);
         var loop = new VerifierLoop(core, database, cache, responder, logger);
-        new VerifierEndpoints(registry, core, loop, cache, responder, key, logger).Map(app);
+        var flood = new FloodGuard(TimeProvider.System);
+        new VerifierEndpoints(registry, core, loop, cache, responder, key, flood, logger).Map(app);
 
         await mqtt.ConnectAsync(stop);
         var loopTask = Task.Factory.StartNew(() => loop.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
         var responderTask = Task.Run(() => responder.RunAsync(stop));
-        using var ticker = new Timer(_ => loop.Tick(), null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        var ticks = new TickSource(TimeProvider.System, registry.Protocol.TickMs);
+        using var ticker = new Timer(_ =>
+        {
+            if (ticks.TakeDueTicks() is > 0 and var due) loop.Tick(due);
+        }, null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        using var forgetter = new Timer(_ => flood.Forget(core.NextSeq), null, 1000, 1000);
         await app.StartAsync(stop);
         HostRuntime.AnnounceReady("verifier", config.Id);
         try

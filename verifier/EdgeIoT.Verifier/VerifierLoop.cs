@@ -48,14 +48,14 @@ public sealed class VerifierLoop
     }
 
     /// <summary>Asks the loop about a device transaction (the device's direct request, §5.1.2).</summary>
-    public Task<DecidedEntry?> QueryAsync(DeviceTransaction tx, CancellationToken ct)
+    public Task<(ClientVerdict Verdict, DecidedEntry? Decided)> QueryAsync(DeviceTransaction tx, CancellationToken ct)
     {
-        var answer = new TaskCompletionSource<DecidedEntry?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource<(ClientVerdict, DecidedEntry?)>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_inputs.Writer.TryWrite(new Input(null, tx, answer))) answer.SetException(new InvalidOperationException("verifier is overloaded"));
         return answer.Task.WaitAsync(ct);
     }
 
-    public void Tick() => _inputs.Writer.TryWrite(new Input(null, null, null));
+    public void Tick(int ticks) => _inputs.Writer.TryWrite(new Input(null, null, null, ticks));
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -74,6 +74,7 @@ public sealed class VerifierLoop
                 }
                 _core.Advance();
                 foreach (var batch in decided) _responder.Enqueue(batch);
+                foreach (var notice in _core.TakeNotices()) _responder.Enqueue(notice);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -91,13 +92,16 @@ public sealed class VerifierLoop
         }
         else if (input.Query is { } tx)
         {
-            input.Answer!.SetResult(_cache.TryFindDecided(tx.DeviceId, tx.Timestamp, out var entry) && entry.TxDigest == tx.Digest ? entry : null);
+            var verdict = _core.OnClientRequest(tx, out var entry);
+            if (verdict != ClientVerdict.Decided)
+                _logger.LogInformation("device {Device} asked about {Timestamp}: {Verdict}", tx.DeviceId, tx.Timestamp, verdict);
+            input.Answer!.SetResult((verdict, entry));
         }
         else
         {
-            _core.Tick();
+            for (var i = 0; i < input.Ticks; i++) _core.Tick();
         }
     }
 
-    private readonly record struct Input(VerifyVote? Vote, DeviceTransaction? Query, TaskCompletionSource<DecidedEntry?>? Answer);
+    private readonly record struct Input(VerifyVote? Vote, DeviceTransaction? Query, TaskCompletionSource<(ClientVerdict, DecidedEntry?)>? Answer, int Ticks = 0);
 }

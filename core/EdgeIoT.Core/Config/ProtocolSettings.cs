@@ -41,6 +41,12 @@ public sealed class ProtocolSettings
     public int CheckpointInterval { get; set; } = 16;
     /// <summary>Sequence numbers above k_max the verifier keeps VERIFY messages for.</summary>
     public int VerifierPendingMax { get; set; } = 4096;
+    /// <summary>
+    /// Gateways persist PBFT state in SQLite (WAL) before sending. False: each write survives a crash of
+    /// the process (the OS holds it), not a power cut of the board. True: fsync every write as well —
+    /// for sites where more than f_R gateways could lose power at once (decisions.md D13).
+    /// </summary>
+    public bool GatewayFsync { get; set; }
     /// <summary>A device's first response timeout; it doubles up to DeviceTimeoutMaxMs (§5.1.2).</summary>
     public int DeviceTimeoutMs { get; set; } = 3000;
     public int DeviceTimeoutMaxMs { get; set; } = 30_000;

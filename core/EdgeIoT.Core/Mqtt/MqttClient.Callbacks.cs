@@ -11,13 +11,18 @@ namespace EdgeIoT.Core.Mqtt;
 /// </summary>
 public sealed unsafe partial class MqttClient
 {
-    /// <summary>The client whose callback this thread is running, so Dispose can tell it must not wait for itself.</summary>
+    /// <summary>
+    /// The client whose callback this thread is running, so Dispose can tell it must not wait for itself.
+    /// Restored, not cleared, on exit: libmosquitto also calls on_log on whichever thread publishes,
+    /// including from inside another callback.
+    /// </summary>
     [ThreadStatic]
     private static MqttClient? t_dispatching;
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnConnectNative(nint mosq, nint userdata, int rc)
     {
+        var outer = t_dispatching;
         MqttClient? client = null;
         try
         {
@@ -30,13 +35,14 @@ public sealed unsafe partial class MqttClient
         }
         finally
         {
-            t_dispatching = null;
+            t_dispatching = outer;
         }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnDisconnectNative(nint mosq, nint userdata, int rc)
     {
+        var outer = t_dispatching;
         MqttClient? client = null;
         try
         {
@@ -49,13 +55,14 @@ public sealed unsafe partial class MqttClient
         }
         finally
         {
-            t_dispatching = null;
+            t_dispatching = outer;
         }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnPublishNative(nint mosq, nint userdata, int mid)
     {
+        var outer = t_dispatching;
         MqttClient? client = null;
         try
         {
@@ -68,13 +75,14 @@ public sealed unsafe partial class MqttClient
         }
         finally
         {
-            t_dispatching = null;
+            t_dispatching = outer;
         }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnMessageNative(nint mosq, nint userdata, Message* message)
     {
+        var outer = t_dispatching;
         MqttClient? client = null;
         try
         {
@@ -87,13 +95,14 @@ public sealed unsafe partial class MqttClient
         }
         finally
         {
-            t_dispatching = null;
+            t_dispatching = outer;
         }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnSubscribeNative(nint mosq, nint userdata, int mid, int grantedCount, int* grantedQos)
     {
+        var outer = t_dispatching;
         MqttClient? client = null;
         try
         {
@@ -106,13 +115,14 @@ public sealed unsafe partial class MqttClient
         }
         finally
         {
-            t_dispatching = null;
+            t_dispatching = outer;
         }
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnLogNative(nint mosq, nint userdata, int level, byte* text)
     {
+        var outer = t_dispatching;
         MqttClient? client = null;
         try
         {
@@ -134,7 +144,7 @@ public sealed unsafe partial class MqttClient
         }
         finally
         {
-            t_dispatching = null;
+            t_dispatching = outer;
         }
     }
 

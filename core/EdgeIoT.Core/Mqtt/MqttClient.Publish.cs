@@ -39,6 +39,7 @@ public sealed unsafe partial class MqttClient
     /// Hands a message to libmosquitto without blocking. Returns false, counts and logs the reason when
     /// not connected, when <see cref="MqttClientOptions.MaxPendingPublishes"/> publishes are unfinished
     /// (the broker is slow or unreachable), or when libmosquitto refuses; network trouble never throws.
+    /// The payload is copied before this returns.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid topic, QoS or payload size (programming errors).</exception>
     public bool TryPublish(string topic, ReadOnlySpan<byte> payload, int qos, bool retain = false)
@@ -58,7 +59,7 @@ public sealed unsafe partial class MqttClient
     /// QoS 0 completes once libmosquitto has the message, and fails with <see cref="MqttException"/> while
     /// disconnected. QoS 1 and 2 complete on PUBACK/PUBCOMP; they are accepted while disconnected too,
     /// because libmosquitto keeps them and resends them after reconnecting. Cancelling
-    /// <paramref name="ct"/> stops the wait, not the delivery.
+    /// <paramref name="ct"/> stops the wait, not the delivery. The payload is copied before this returns.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid topic, QoS or payload size (programming errors).</exception>
     public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, int qos, CancellationToken ct)

@@ -14,9 +14,10 @@ namespace EdgeIoT.Core.Mqtt;
 /// <remarks>
 /// Publishing and subscribing are safe from any number of threads: libmosquitto guards its queues with
 /// its own mutexes once the threaded loop runs (mosquitto.h, "Threads"), and this class adds one short
-/// lock to pair each QoS 1 packet id with its PUBACK.
+/// lock to pair each packet id with its completion.
 /// MQTT 3.1.1 rather than 5: the only MQTT 5 gain here would be a broker-side maximum packet size, and
 /// the second broker EdgeIoT checks against (aedes) speaks only 3.1.1.
+/// A client must be disposed: until then libmosquitto holds a handle to it and its thread keeps running.
 /// </remarks>
 public sealed partial class MqttClient : IAsyncDisposable, IDisposable
 {

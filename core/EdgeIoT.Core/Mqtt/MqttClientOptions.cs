@@ -29,8 +29,9 @@ public sealed class MqttClientOptions
     public bool CleanSession { get; set; } = true;
 
     /// <summary>
-    /// First delay before reconnecting. libmosquitto counts reconnect delays in whole seconds, so this
-    /// is rounded up to at least one second.
+    /// First delay before retrying a connection. Attempts before the first CONNACK use it as is; the
+    /// reconnects libmosquitto makes later count whole seconds (delay × attempt², capped by
+    /// <see cref="ReconnectDelayMaxMs"/>), so there it is rounded up to at least one second.
     /// </summary>
     public int ReconnectDelayMinMs { get; set; } = 100;
 

@@ -142,24 +142,31 @@ public sealed class MqttRobustnessTests(MosquittoBroker broker, ITestOutputHelpe
         Assert.Empty(_log.AtLeast(LogLevel.Error));
     }
 
-    [Fact]
-    public async Task Disposing_from_inside_a_callback_does_not_deadlock()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // libmosquitto then calls on_log from inside mosquitto_publish, within the handler
+    public async Task Disposing_from_inside_a_callback_returns_at_once(bool debugLogging)
     {
         string topic = NewTopicPrefix() + "/suicide";
-        var handlerReturned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var client = await ConnectedClientAsync(Options(broker, "suicide"), _log);
+        var logger = new TestLogger(debugLogging ? null : output, debugLogging ? LogLevel.Trace : LogLevel.Information);
+        var handlerReturned = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = await ConnectedClientAsync(Options(broker, "suicide"), logger);
         client.MessageReceived = _ =>
         {
+            var elapsed = Stopwatch.StartNew();
+            client.TryPublish(topic + "/reply", Utf8("last words"), 1);
             client.Dispose();
-            handlerReturned.TrySetResult();
+            handlerReturned.TrySetResult(elapsed.Elapsed);
         };
         await client.SubscribeAsync(topic, 0);
         await using var publisher = await ConnectedClientAsync(Options(broker, "pub"), _log);
         await publisher.PublishAsync(topic, Utf8("bye"), 0, CancellationToken.None);
 
-        await handlerReturned.Task.WaitAsync(WaitLimit);
+        var handlerTime = await handlerReturned.Task.WaitAsync(WaitLimit);
+        Assert.True(handlerTime < TimeSpan.FromSeconds(2), $"Dispose inside the handler took {handlerTime}");
         await client.DisposeAsync().AsTask().WaitAsync(WaitLimit); // joins the teardown the callback started
         Assert.False(client.IsConnected);
         Assert.False(client.TryPublish(topic, Utf8("after"), 0));
+        if (debugLogging) Assert.Contains(logger.Entries, e => e.Message.StartsWith("libmosquitto: ", StringComparison.Ordinal));
     }
 }

@@ -108,7 +108,7 @@ internal sealed class Inbox
 }
 
 /// <summary>Records log entries so tests can assert on them, and echoes them to the test output.</summary>
-internal sealed class TestLogger(ITestOutputHelper? output = null) : ILogger
+internal sealed class TestLogger(ITestOutputHelper? output = null, LogLevel minimum = LogLevel.Information) : ILogger
 {
     public sealed record Entry(LogLevel Level, string Message, Exception? Exception);
 
@@ -120,7 +120,7 @@ internal sealed class TestLogger(ITestOutputHelper? output = null) : ILogger
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {

@@ -168,4 +168,30 @@ public class VerifierCoreTests
         _ = core.TakeReady();
         Assert.Throws<InvalidOperationException>(() => core.OnVerify(votes[2]));
     }
+
+    [Fact]
+    public void When_every_executor_answered_and_none_agree_the_batch_is_aborted_not_left_waiting()
+    {
+        using var network = new TestNetwork();
+        var store = new MemoryState(network);
+        var core = new VerifierCore(network.Registry, store);
+        var batch = Executions.Batch(network.Tx("d0", "kv", "rmw", new { key = "kv/1", value = "x" }));
+        // Three different readings of kv/1 (as if each executor read at a different moment).
+        var votes = new List<VerifyVote>();
+        foreach (var (executor, value) in new[] { (0, "a"), (1, "b"), (2, "c") })
+        {
+            store.Rows["kv/1"] = new StoredValue(true, value, (ulong)executor + 1);
+            Assert.True(Executions.Executor(network, executor).TryAccept(Executions.SignedExecute(network, 1, batch), out var execution, out _, out _));
+            votes.Add(Executions.Vote(network, Executions.Run(execution, store).SignedVerify!));
+        }
+        Assert.Equal(VoteVerdict.Counted, core.OnVerify(votes[0]));
+        Assert.Equal(VoteVerdict.Counted, core.OnVerify(votes[1]));
+        Assert.Equal(VoteVerdict.Decided, core.OnVerify(votes[2]));
+        var decided = Assert.Single(core.TakeReady());
+        var entry = Assert.Single(decided.Entries);
+        Assert.Equal(TxStatus.Aborted, entry.Status);
+        Assert.Equal("d0", entry.Device);
+        Assert.Empty(decided.Writes);
+        Assert.Equal(entry.Timestamp, decided.DeviceTimestamps["d0"]);
+    }
 }

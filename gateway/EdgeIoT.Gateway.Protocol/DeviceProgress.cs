@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 
-namespace EdgeIoT.Gateway;
+namespace EdgeIoT.Gateway.Protocol;
 
 /// <summary>
 /// The last decided timestamp of each device, from the verifier's signed DECIDED notices. A
 /// transaction at or below it is a replay or out of order and is refused at the door, before it
 /// costs an ordering slot (the verifier would reject it anyway).
 /// </summary>
-internal sealed class DeviceProgress
+public sealed class DeviceProgress
 {
     private readonly ConcurrentDictionary<string, ulong> _lastDecided = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeIoT.Core.Crypto;
 
-namespace EdgeIoT.Gateway;
+namespace EdgeIoT.Gateway.Protocol;
 
 /// <summary>
 /// Digests of device transactions this gateway has already admitted (signature checked). A backup
@@ -9,7 +9,7 @@ namespace EdgeIoT.Gateway;
 /// batch costs a digest lookup instead of a second signature verification. Bounded: when full it is
 /// cleared, which only costs re-verification.
 /// </summary>
-internal sealed class VerifiedTxCache(int capacity)
+public sealed class VerifiedTxCache(int capacity)
 {
     private readonly ConcurrentDictionary<Bytes32, byte> _digests = new();
 

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace EdgeIoT.Cli.Launch;
+
+internal static class PortProbe
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>True when something accepts TCP connections on 127.0.0.1:port.</summary>
+    public static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when a listener could bind 127.0.0.1:port right now.</summary>
+    public static bool IsFree(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+namespace EdgeIoT.Gateway.Protocol;
+
+/// <summary>
+/// Detecting a faulty primary (serverlessbft §5.1.1, §5.1.4-5.1.5). A backup suspects the primary when
+/// a request it saw is neither proposed nor decided in time (S1), when a proposal it accepted does not
+/// commit in time (S2), when the verifier's complaint is not answered (retransmission timer Υ), or when
+/// the verifier asks for replacement (REPLACE, S3). A view change that does not finish in time moves on
+/// to the next view with a doubled timeout.
+/// </summary>
+public sealed partial class PbftReplica
+{
+    private readonly int _requestTimeoutTicks;
+    private readonly int _retransmitTimeoutTicks;
+    private long _retransmitDeadlineTick = -1;
+    /// <summary>Replicas that suspect the primary of the current view (this one included).</summary>
+    private readonly HashSet<int> _suspicions = new();
+    private ulong _suspectedView = ulong.MaxValue;
+
+    /// <summary>
+    /// This replica's timer fired: tell the others and keep working in the view. f+1 suspicions mean at
+    /// least one correct replica saw the primary fail, and then everyone moves (Castro &amp; Liskov's
+    /// f+1 rule, applied before anyone leaves the view).
+    /// </summary>
+    private void Suspect(string reason)
+    {
+        if (_suspectedView == View) return;
+        _suspectedView = View;
+        Metrics.Suspicions++;
+        _ready.Suspicions.Add((View, reason));
+        Broadcast(new Wire.PeerMessage { Suspect = new Wire.Suspect { View = View, Reason = reason.Length > 200 ? reason[..200] : reason } });
+        CountSuspicion(Self, View);
+    }
+
+    private void OnSuspect(int from, Wire.Suspect suspect)
+    {
+        if (suspect.View != View || IsViewChanging) return;
+        CountSuspicion(from, suspect.View);
+    }
+
+    private void CountSuspicion(int from, ulong view)
+    {
+        if (_suspicionsView != view)
+        {
+            _suspicions.Clear();
+            _suspicionsView = view;
+        }
+        _suspicions.Add(from);
+        if (_suspicions.Count >= _options.F + 1)
+            StartViewChange(view + 1, $"{_suspicions.Count} gateways suspect primary {_options.Primary(view)} of view {view}");
+    }
+
+    private ulong _suspicionsView = ulong.MaxValue;
+
+    private void OnTickTimers()
+    {
+        if (IsViewChanging)
+        {
+            if (_viewChangeDeadlineTick >= 0 && _tick >= _viewChangeDeadlineTick)
+                StartViewChange(TargetView + 1, $"view change to {TargetView} did not complete in time");
+            return;
+        }
+        if (_retransmitDeadlineTick >= 0 && _tick >= _retransmitDeadlineTick)
+        {
+            _retransmitDeadlineTick = -1;
+            Suspect("the primary did not answer the verifier's complaint in time (§5.1.4)");
+            return;
+        }
+        if (IsPrimary || _suspectedView == View) return;
+        if (_pending.First is { } oldest && _tick - oldest.Value.ArrivalTick >= _requestTimeoutTicks && !WindowFull())
+        {
+            Suspect($"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1)");
+            return;
+        }
+        foreach (var entry in _log.Values)
+        {
+            if (entry.PrePrepare is { } accepted && accepted.View == View && !entry.Committed && _tick - entry.AcceptedTick >= _requestTimeoutTicks)
+            {
+                Suspect($"seq {entry.Seq} did not commit in time (S2)");
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when proposals fill the whole window: the primary then legitimately waits for the verifier,
+    /// and requests waiting behind the window say nothing about it.
+    /// </summary>
+    private bool WindowFull()
+    {
+        var proposed = 0;
+        foreach (var entry in _log.Values)
+            if (entry.PrePrepare is not null) proposed++;
+        return proposed >= _options.Protocol.WindowBatches;
+    }
+
+    /// <summary>
+    /// The verifier complained (§5.1.3): ERROR (it waits for a sequence number or never saw a request)
+    /// or REPLACE (too few executors, S3). A backup forwards an ERROR to the primary and starts Υ; a
+    /// REPLACE starts a view change at once.
+    /// </summary>
+    public void OnVerifierComplaint(bool replace, byte[] signedNotice, string reason)
+    {
+        if (IsViewChanging) return;
+        if (replace)
+        {
+            StartViewChange(View + 1, $"the verifier asked to replace the primary: {reason}");
+            return;
+        }
+        if (!IsPrimary)
+        {
+            Send(PrimaryIndex, new Wire.PeerMessage { Forwarded = new Wire.ForwardedNotice { Notice = Google.Protobuf.ByteString.CopyFrom(signedNotice) } });
+            if (_retransmitDeadlineTick < 0) _retransmitDeadlineTick = _tick + _retransmitTimeoutTicks;
+        }
+    }
+
+    /// <summary>The verifier acknowledged what it complained about: stop Υ.</summary>
+    public void OnVerifierAck() => _retransmitDeadlineTick = -1;
+
+    /// <summary>
+    /// A backup forwarded a verifier complaint to us as primary. The host acts on its content (the
+    /// invoker re-spawns a waited-for sequence number; a missing request is proposed through
+    /// <see cref="Propose"/>), so the replica hands it over.
+    /// </summary>
+    private void OnForwardedNotice(int from, Wire.ForwardedNotice notice)
+    {
+        Metrics.ForwardedComplaints++;
+        if (IsPrimary) _ready.ForwardedNotices.Add((from, notice.Notice.ToByteArray()));
+    }
+}

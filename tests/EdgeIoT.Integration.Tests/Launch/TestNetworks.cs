@@ -1,0 +1,67 @@
+using EdgeIoT.Provisioning;
+
+namespace EdgeIoT.Integration.Tests.Launch;
+
+/// <summary>Small provisioned networks on ports no other test or process uses.</summary>
+internal static class TestNetworks
+{
+    private static readonly Lock PortLock = new();
+    private static int _nextBasePort = 20000 + Random.Shared.Next(0, 300) * 100;
+
+    public static NetworkLayout Provision(string dir, int zones = 1, int devices = 5) =>
+        LocalNetworkProvisioner.Provision(new LocalNetworkSpec { Zones = zones, Devices = devices, BasePort = FreeBasePort(zones) }, dir);
+
+    /// <summary>A base port whose whole plan is free now; successive calls never overlap.</summary>
+    public static int FreeBasePort(int zones = 1)
+    {
+        lock (PortLock)
+        {
+            for (var attempt = 0; attempt < 200; attempt++)
+            {
+                var basePort = _nextBasePort;
+                var plan = new PortPlan(basePort);
+                _nextBasePort = plan.HighestPort(zones) + 1 + 100;
+                if (_nextBasePort > 60000) _nextBasePort = 20000;
+                if (Enumerable.Range(basePort, plan.HighestPort(zones) - basePort + 1).All(IsFree)) return basePort;
+            }
+            throw new InvalidOperationException("no free port range found for a test network");
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        try { listener.Start(); return true; }
+        catch (System.Net.Sockets.SocketException) { return false; }
+        finally { listener.Stop(); }
+    }
+}
+
+/// <summary>Waits for a condition with a deadline instead of sleeping a fixed time.</summary>
+internal static class Eventually
+{
+    public static async Task True(Func<bool> condition, string what, double timeoutSeconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"not within {timeoutSeconds} s: {what}");
+            await Task.Delay(20);
+        }
+    }
+}
+
+internal sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("edgeiot-launch-").FullName;
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>EDGEIOT_KEEP_TEST_DIRS=1 keeps the folder (logs, databases) for a post-mortem.</summary>
+    public void Dispose()
+    {
+        if (Environment.GetEnvironmentVariable("EDGEIOT_KEEP_TEST_DIRS") == "1") return;
+        try { Directory.Delete(Path, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,43 @@
+using EdgeIoT.Core.Envelope;
+using EdgeIoT.Wire;
+using Google.Protobuf;
+
+namespace EdgeIoT.Verifier.Protocol;
+
+/// <summary>What the verifier says to devices (RESPONSE) and to gateways (DECIDED), built from its decisions.</summary>
+public static class VerifierMessages
+{
+    public static VerifierResponse ToResponse(DecidedEntry entry) => new(
+        entry.Device, entry.Zone, entry.Timestamp, entry.TxDigest, entry.Seq, entry.Position,
+        entry.Status switch
+        {
+            TxStatus.Committed => VerifierResponse.Committed,
+            TxStatus.Aborted => VerifierResponse.Aborted,
+            _ => VerifierResponse.Rejected,
+        },
+        entry.Status == TxStatus.Committed ? entry.Result : null,
+        entry.Status == TxStatus.Committed ? null : entry.Reason);
+
+    /// <summary>Entries whose device hears about them: a duplicate's device hears the original decision instead.</summary>
+    public static IEnumerable<DecidedEntry> ResponsesFor(DecidedBatch batch) =>
+        batch.Entries.Where(e => Identifiers.IsValid(e.Device) && !e.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal))
+            .Concat(batch.Resends);
+
+    public static VerifierNotice Decided(DecidedBatch batch, ulong issuedMs)
+    {
+        var decided = new Decided { Zone = batch.Zone, Seq = batch.Seq };
+        foreach (var entry in batch.Entries)
+            decided.Txs.Add(new DecidedTx { Device = entry.Device, Timestamp = entry.Timestamp, Status = entry.Status, TxDigest = ByteString.CopyFrom(entry.TxDigest.ToArray()) });
+        return new VerifierNotice { IssuedMs = issuedMs, Decided = decided };
+    }
+
+    public static string ZoneOf(VerifierNotice notice) => notice.KindCase switch
+    {
+        VerifierNotice.KindOneofCase.Decided => notice.Decided.Zone,
+        VerifierNotice.KindOneofCase.ErrorSeq => notice.ErrorSeq.Zone,
+        VerifierNotice.KindOneofCase.ErrorTx => notice.ErrorTx.Zone,
+        VerifierNotice.KindOneofCase.Replace => notice.Replace.Zone,
+        VerifierNotice.KindOneofCase.Ack => notice.Ack.Zone,
+        _ => "",
+    };
+}
