@@ -54,6 +54,8 @@ public static class Simulation
             TraceKind.Submit => $"{e.TimeMs,7} ms  submit  {Who(e.From)} ts={e.A} {e.Text}",
             TraceKind.Complete => $"{e.TimeMs,7} ms  answer  {Who(e.From)} ts={e.A} {e.Text} k={e.B}",
             TraceKind.Fault => $"{e.TimeMs,7} ms  fault   {e.Text}",
+            TraceKind.Notice => $"{e.TimeMs,7} ms  notice  {e.Text}",
+            TraceKind.View => $"{e.TimeMs,7} ms  view    {Who(e.From)} v={e.A} {e.Text}",
             _ => $"{e.TimeMs,7} ms  phase   {e.Text}",
         };
     }

@@ -15,11 +15,14 @@ public static class Usage
                       [--workload kv|ledger|telemetry|mixed] [--zones 1] [--gateways 4] [--executors 3]
                       [--base-port 17000] [--seed N]
           test        run the test suites (./edgeiot test [dotnet test options])
-          sim, audit, bench   not yet available
+          sim         the deterministic simulator: every scenario over seeds, or one seed replayed
+                      [--list] [--seeds N] [--seed X --scenario NAME] [--unsafe commit-quorum|verifier-quorum]
+                      [--soak MINUTES]   (edgeiot sim --help for the rest)
+          audit, bench   not yet available
 
         exit codes: 0 success, 1 failure, 2 usage error
 
         """;
 
-    public const string Short = "usage: edgeiot <provision|up|test> [options]   (`edgeiot help` lists the options)\n";
+    public const string Short = "usage: edgeiot <provision|up|sim|test> [options]   (`edgeiot help` lists the options)\n";
 }

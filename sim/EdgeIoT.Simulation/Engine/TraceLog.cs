@@ -15,6 +15,10 @@ public enum TraceKind : byte
     Complete,
     Fault,
     Phase,
+    /// <summary>A gateway suspected its primary (B = 0), started a view change (1), installed a view (2), or restarted.</summary>
+    View,
+    /// <summary>The verifier published a complaint or ACK to a zone.</summary>
+    Notice,
 }
 
 /// <summary>One thing that happened. Formatting waits until someone reads the trace.</summary>

@@ -23,6 +23,12 @@ public abstract class GatewayStrategy
     /// </summary>
     public virtual bool AcceptInbound(SimGateway gateway, Message message) => true;
 
+    /// <summary>
+    /// Whether an admitted request (from a device, or one the verifier's ERROR(T) asks for) reaches the
+    /// replica: where production's <c>GatewayFault.DropsRequest</c> sits (S1 request ignorance).
+    /// </summary>
+    public virtual bool AcceptRequest(SimGateway gateway, ClientRequest request) => true;
+
     /// <summary>A message the replica wants sent (to one peer, or to all when To is null).</summary>
     public virtual void OnPeerOutbound(SimGateway gateway, Outbound outbound) => gateway.SendPeer(outbound);
 

@@ -1,5 +1,5 @@
-using EdgeIoT.Core.Config;
 using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Config;
 using EdgeIoT.Core.Envelope;
 using EdgeIoT.Core.Quorum;
 using EdgeIoT.Gateway.Protocol;
@@ -11,26 +11,20 @@ using Google.Protobuf;
 namespace EdgeIoT.Simulation.Nodes;
 
 /// <summary>
-/// A gateway host wired exactly like production: <c>Ingress</c> (admission of device transactions,
-/// peer message authentication, every transaction of a PRE-PREPARE admitted, verifier-signed notices)
-/// in front of the real <see cref="PbftReplica"/> and <see cref="InvokerCore"/>, and
-/// <c>GatewayNode.Flush</c> behind them (messages to peers, committed batches to the invoker,
-/// refusals to devices, spawns to executors). What leaves the node passes through its
-/// <see cref="GatewayStrategy"/>.
+/// A gateway host wired exactly like production: the shared <see cref="GatewayIngressCore"/> in front
+/// (device admission, peer message authentication and proposal admission, verifier notices) as
+/// <c>Ingress</c> uses it, the real <see cref="PbftReplica"/> and <see cref="InvokerCore"/> behind it
+/// as <c>GatewayNode</c> drives them (notices, persistence before sending, forwarded complaints), and
+/// <see cref="SimGatewayStore"/> in place of <c>GatewayStore</c>, so a crashed gateway restarts with
+/// <see cref="PbftReplica.Restore"/> as <c>GatewayHost</c> does. What leaves the node passes through
+/// its <see cref="GatewayStrategy"/>; requests pass <see cref="GatewayStrategy.AcceptRequest"/> where
+/// <c>GatewayFault.DropsRequest</c> sits.
 /// </summary>
 public sealed class SimGateway : SimNode
 {
-    /// <summary>ErrorReporter's per-device budget of refusals per second.</summary>
-    private const int MaxErrorsPerDevicePerSecond = 5;
-
     private readonly SigningKey _key;
-    private readonly TxAdmission _admission;
-    // Ingress state: DeviceProgress and VerifiedTxCache.
-    private readonly Dictionary<string, ulong> _lastDecided = new(StringComparer.Ordinal);
-    private readonly HashSet<Bytes32> _verified = [];
-    private readonly int _verifiedCapacity;
-    private readonly Dictionary<string, (long Second, int Count)> _errorBudget = new(StringComparer.Ordinal);
     private readonly ReplicaOptions _replicaOptions;
+    private GatewayIngressCore _ingress = null!;
 
     internal SimGateway(World world, NodeId id, int zoneIndex, ZoneInfo zone, int self, SigningKey key, GatewayStrategy strategy)
         : base(world, id, zone.Gateways[self].Id)
@@ -40,37 +34,62 @@ public sealed class SimGateway : SimNode
         Self = self;
         _key = key;
         Strategy = strategy;
-        var registry = world.Registry;
-        _admission = new TxAdmission(registry, zone.Id);
-        _verifiedCapacity = 4 * registry.Protocol.WindowBatches * registry.Protocol.BatchSizeMax;
         _replicaOptions = new ReplicaOptions
         {
             Zone = zone,
             SelfIndex = self,
-            Protocol = registry.Protocol,
+            Protocol = world.Registry.Protocol,
             UnsafeQuorumReduction = world.Options.Unsafe == UnsafeMode.CommitQuorum ? 1 : 0,
         };
-        Replica = new PbftReplica(_replicaOptions, key);
-        Invoker = new InvokerCore(registry.Protocol, registry.Executors.Members.Count);
-        Invoker.SetPrimary(Replica.IsPrimary);
+        Start();
     }
 
     public int ZoneIndex { get; }
     public ZoneInfo Zone { get; }
     public int Self { get; }
-    public PbftReplica Replica { get; private set; }
-    public InvokerCore Invoker { get; private set; }
+    public PbftReplica Replica { get; private set; } = null!;
+    public InvokerCore Invoker { get; private set; } = null!;
     public GatewayStrategy Strategy { get; }
+    /// <summary>The board's durable store: it survives <see cref="SimNode.Crash"/>.</summary>
+    public SimGatewayStore Store { get; } = new();
     /// <summary>The gateway's own key: a byzantine strategy may sign anything with it.</summary>
     public SigningKey Key => _key;
     public override bool IsCorrect => !Strategy.IsByzantine;
+    public override bool CanRestart => true;
     public long Admitted { get; private set; }
     public long Refused { get; private set; }
     public long PeerRejected { get; private set; }
     public long NoticesRejected { get; private set; }
+    public long Complaints { get; private set; }
+    public long Restarts { get; private set; }
+    /// <summary>Totals over every start (a restart's replica begins its own metrics at zero).</summary>
+    public long ViewChangesStarted { get; private set; }
+    public long ViewsInstalled { get; private set; }
+    public long Suspicions { get; private set; }
+    public long BatchesCaughtUp => _caughtUpBefore + Replica.Metrics.BatchesCaughtUp;
+    private long _caughtUpBefore;
 
-    protected override string RestartUnsupportedReason =>
-        "PbftReplica has no persisted state yet; a replica restarted with amnesia could vote twice at one sequence number (hook: rebuild Replica and Invoker here from what Flush persisted)";
+    /// <summary>GatewayHost: fresh cores, then whatever the store holds restored before anything runs.</summary>
+    private void Start()
+    {
+        _ingress = new GatewayIngressCore(World.Registry, Zone);
+        Replica = new PbftReplica(_replicaOptions, _key);
+        var (view, entries) = Store.Load();
+        Replica.Restore(view, entries);
+        Invoker = new InvokerCore(World.Registry.Protocol, World.Registry.Executors.Members.Count);
+        Invoker.SetPrimary(Replica.IsPrimary);
+    }
+
+    protected override void OnCrash() => _caughtUpBefore += Replica.Metrics.BatchesCaughtUp;
+
+    /// <summary>A process restart: memory is gone (ingress caches, pending requests, invoker), the store is not.</summary>
+    protected override void OnRestart()
+    {
+        Restarts++;
+        Start();
+        World.Trace.Record(new TraceEntry(World.Clock.NowMs, TraceKind.View, Id, Id, MessageKind.Peer, (long)Replica.View, (long)Replica.LowWatermark, "restored"));
+        Flush();
+    }
 
     internal override void Receive(Message message)
     {
@@ -97,35 +116,26 @@ public sealed class SimGateway : SimNode
 
     private void Admit(byte[] raw)
     {
-        if (!_admission.TryAdmit(raw, out var tx, out var rejection))
+        if (!_ingress.TryAdmit(raw, out var request, out var refusal))
         {
             Refused++;
-            ReportRefusal(tx?.DeviceId ?? JwsCompact.PeekKeyId(raw), tx?.Timestamp, tx?.Digest, rejection);
+            ReportRefusal(refusal);
             return;
         }
-        var last = LastDecided(tx.DeviceId);
-        if (tx.Timestamp <= last)
-        {
-            Refused++;
-            ReportRefusal(tx.DeviceId, tx.Timestamp, tx.Digest, new Rejection(RejectReason.StaleTimestamp, $"timestamp {tx.Timestamp} is not above the device's last decided timestamp {last} (a replay, or sent out of order)"));
-            return;
-        }
-        RememberVerified(tx.Digest);
         Admitted++;
-        Replica.Propose(new ClientRequest(tx.Digest, raw, tx.DeviceId, tx.Timestamp));
+        Propose(request);
+    }
+
+    /// <summary>Where production's <c>GatewayFault.DropsRequest</c> may swallow a request (S1).</summary>
+    private void Propose(ClientRequest request)
+    {
+        if (Strategy.AcceptRequest(this, request)) Replica.Propose(request);
     }
 
     private void OnPeerFrame(NodeId from, byte[] payload)
     {
         // The MAC'd links only ever deliver frames from this zone's gateways, with the sender pinned.
-        if (World.Node(from) is not SimGateway sender || sender.ZoneIndex != ZoneIndex)
-        {
-            PeerRejected++;
-            return;
-        }
-        if (!SignedMessages.TryParse(PeerMessage.Parser, payload, out var message)
-            || !PeerMessageAuthenticator.TryAuthenticate(Zone, sender.Self, message, out _)
-            || (message.KindCase == PeerMessage.KindOneofCase.PrePrepare && !BatchIsAdmissible(message.PrePrepare.Batch)))
+        if (World.Node(from) is not SimGateway sender || sender.ZoneIndex != ZoneIndex || !_ingress.TryAcceptPeer(sender.Self, payload, out var message, out _))
         {
             PeerRejected++;
             return;
@@ -134,59 +144,59 @@ public sealed class SimGateway : SimNode
         Replica.Step(sender.Self, message);
     }
 
-    private bool BatchIsAdmissible(Batch? batch)
-    {
-        if (batch is null || batch.Txs.Count == 0 || batch.Txs.Count > World.Registry.Protocol.BatchSizeMax) return false;
-        foreach (var tx in batch.Txs)
-        {
-            var raw = tx.ToByteArray();
-            if (_verified.Contains(Sha256Digest.Of(raw))) continue;
-            if (!_admission.TryAdmit(raw, out var decoded, out _)) return false;
-            RememberVerified(decoded.Digest);
-        }
-        return true;
-    }
-
     private void OnNotice(byte[] payload)
     {
-        if (!SignedMessages.TryParse(Signed.Parser, payload, out var signed)
-            || !SignedMessages.Verify(signed, SignatureDomain.VerifierNotice, World.Registry.Verifier.Key)
-            || !SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
+        if (!_ingress.TryAcceptNotice(payload, out var notice, out _))
         {
             NoticesRejected++;
             return;
         }
-        if (notice.KindCase != VerifierNotice.KindOneofCase.Decided || notice.Decided.Zone != Zone.Id) return;
-        // GatewayNode.OnDecided
-        var decided = notice.Decided;
+        HandleNotice(notice, payload, forwarded: false);
+    }
+
+    /// <summary>GatewayNode.OnNotice: a verifier notice, or one a backup forwarded to us as primary.</summary>
+    private void HandleNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
+    {
+        switch (notice.KindCase)
+        {
+            case VerifierNotice.KindOneofCase.Decided:
+                if (!forwarded) OnDecided(notice.Decided, bytes);
+                break;
+            case VerifierNotice.KindOneofCase.ErrorSeq:
+                Complaints++;
+                Invoker.RespawnNow(notice.ErrorSeq.Seq);
+                if (!forwarded) Replica.OnVerifierComplaint(replace: false, bytes, $"verifier waits for seq {notice.ErrorSeq.Seq}");
+                break;
+            case VerifierNotice.KindOneofCase.ErrorTx:
+                Complaints++;
+                if (_ingress.AdmitForVerifier(notice.ErrorTx.Tx.ToByteArray()) is { } request) Propose(request);
+                if (!forwarded) Replica.OnVerifierComplaint(replace: false, bytes, "verifier never saw a device's transaction");
+                break;
+            case VerifierNotice.KindOneofCase.Replace:
+                Complaints++;
+                if (!forwarded) Replica.OnVerifierComplaint(replace: true, bytes, notice.Replace.Reason);
+                break;
+            case VerifierNotice.KindOneofCase.Ack:
+                Replica.OnVerifierAck();
+                break;
+        }
+    }
+
+    private void OnDecided(Decided decided, byte[] proof)
+    {
         var digests = new List<Bytes32>(decided.Txs.Count);
         foreach (var tx in decided.Txs)
-        {
             if (Bytes32.TryCreate(tx.TxDigest.Span, out var digest)) digests.Add(digest);
-            if (tx.Status is TxStatus.Committed or TxStatus.Aborted)
-                _lastDecided[tx.Device] = Math.Max(LastDecided(tx.Device), tx.Timestamp);
-        }
-        Replica.OnDecided(decided.Seq, digests);
+        Replica.OnDecided(decided.Seq, digests, proof);
         Invoker.OnDecided(decided.Seq);
     }
 
-    private ulong LastDecided(string device) => _lastDecided.TryGetValue(device, out var ts) ? ts : 0;
-
-    private void RememberVerified(Bytes32 digest)
-    {
-        if (_verified.Count >= _verifiedCapacity) _verified.Clear();
-        _verified.Add(digest);
-    }
-
     /// <summary>ErrorReporter: a gateway-signed refusal on the device's error topic, rate-limited per device.</summary>
-    private void ReportRefusal(string? device, ulong? timestamp, Bytes32? digest, Rejection rejection)
+    private void ReportRefusal(Refusal refusal)
     {
-        if (device is null || !World.Registry.TryGetDevice(device, out _) || !World.TryGetDevice(device, out var target)) return;
-        var second = World.Clock.NowMs / 1000;
-        var budget = _errorBudget.TryGetValue(device, out var b) && b.Second == second ? (second, b.Count + 1) : (second, 1);
-        _errorBudget[device] = budget;
-        if (budget.Item2 > MaxErrorsPerDevicePerSecond) return;
-        Send(target, MessageKind.GatewayError, GatewayRejection.Sign(_key, Name, device, timestamp, digest, rejection));
+        if (refusal.Device is not { } device || !World.Registry.TryGetDevice(device, out _) || !World.TryGetDevice(device, out var target)) return;
+        if (!_ingress.Refusals.ShouldReport(device, World.Clock.GetUtcNow().ToUnixTimeSeconds())) return;
+        Send(target, MessageKind.GatewayError, GatewayRejection.Sign(_key, Name, device, refusal.Timestamp, refusal.Digest, refusal.Rejection));
     }
 
     // ---- GatewayNode.Flush ----
@@ -194,6 +204,9 @@ public sealed class SimGateway : SimNode
     private void Flush()
     {
         var ready = Replica.TakeReady();
+        // Persist before sending: a replica must never have said what it would not remember after a crash.
+        Store.Write(ready);
+        TraceViews(ready);
         foreach (var outbound in ready.Messages) Strategy.OnPeerOutbound(this, outbound);
         foreach (var committed in ready.Committed)
         {
@@ -202,10 +215,32 @@ public sealed class SimGateway : SimNode
             Invoker.OnCommitted(committed);
             Strategy.OnCommitted(this, committed);
         }
+        foreach (var (_, bytes) in ready.ForwardedNotices)
+            if (SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
+                HandleNotice(notice, bytes, forwarded: true);
         foreach (var (request, reason) in ready.Refused)
-            ReportRefusal(request.Device, request.Timestamp, request.Digest, new Rejection(RejectReason.Overloaded, reason));
+            ReportRefusal(new Refusal(request.Device, request.Timestamp, request.Digest, new Rejection(RejectReason.Overloaded, reason)));
         Invoker.SetPrimary(Replica.IsPrimary);
         foreach (var spawn in Invoker.TakeSpawns()) Strategy.OnSpawn(this, spawn);
+    }
+
+    private void TraceViews(ReplicaReady ready)
+    {
+        foreach (var (view, reason) in ready.Suspicions)
+        {
+            Suspicions++;
+            World.Trace.Record(new TraceEntry(World.Clock.NowMs, TraceKind.View, Id, Id, MessageKind.Peer, (long)view, 0, $"suspects: {reason}"));
+        }
+        foreach (var (view, reason) in ready.ViewChangesStarted)
+        {
+            ViewChangesStarted++;
+            World.Trace.Record(new TraceEntry(World.Clock.NowMs, TraceKind.View, Id, Id, MessageKind.Peer, (long)view, 1, $"view change: {reason}"));
+        }
+        foreach (var view in ready.ViewsInstalled)
+        {
+            ViewsInstalled++;
+            World.Trace.Record(new TraceEntry(World.Clock.NowMs, TraceKind.View, Id, Id, MessageKind.Peer, (long)view, 2, $"installed; primary {Replica.PrimaryIndex}"));
+        }
     }
 
     // ---- What strategies use to act ----

@@ -1,7 +1,6 @@
 using EdgeIoT.Applications;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Envelope;
-using EdgeIoT.Core.Execution;
 using EdgeIoT.Core.Quorum;
 using EdgeIoT.Simulation.Engine;
 using EdgeIoT.Simulation.Network;
@@ -12,11 +11,13 @@ using Google.Protobuf;
 namespace EdgeIoT.Simulation.Nodes;
 
 /// <summary>
-/// The verifier host wired like production: <c>VerifierEndpoints</c> (VERIFY admission, reads, the
-/// device's direct requests), <c>VerifierLoop</c> (step the real <see cref="VerifierCore"/>, then
-/// TakeReady → persist → apply → Advance) and <c>Responder</c> (a signed RESPONSE per transaction, a
-/// signed DECIDED notice per batch) — in that order, so nobody hears of a decision before it is
-/// persisted. Trusted: it is never byzantine, but it may crash and restart from its storage.
+/// The verifier host wired like production: <c>VerifierEndpoints</c> (VERIFY through the shared
+/// <see cref="VerifyAdmission"/> with <c>FloodGuard</c>'s duplicate filter, reads, the device's direct
+/// requests into <see cref="VerifierCore.OnClientRequest"/>), <c>VerifierLoop</c> (step the real
+/// <see cref="VerifierCore"/> and tick its timer τ_m, then TakeReady → persist → apply → Advance) and
+/// <c>Responder</c> (<see cref="VerifierMessages"/>: a signed RESPONSE per transaction, a signed DECIDED
+/// per batch, then the core's complaints and ACKs) — in that order, so nobody hears of a decision
+/// before it is persisted. Trusted: it is never byzantine, but it may crash and restart from storage.
 /// </summary>
 public sealed class SimVerifier : SimNode
 {
@@ -25,7 +26,9 @@ public sealed class SimVerifier : SimNode
 
     private readonly SigningKey _key;
     private readonly int _unsafeMatchQuorum;
-    private readonly int _maxVerifyBytes;
+    private readonly VerifyAdmission _admission;
+    /// <summary>FloodGuard's memory of verified votes per (zone, k, executor); lost on a restart, as there.</summary>
+    private readonly HashSet<(string Zone, ulong Seq, int Executor)> _voted = [];
 
     internal SimVerifier(World world, SigningKey key)
         : base(world, NodeId.Verifier, "verifier")
@@ -33,8 +36,7 @@ public sealed class SimVerifier : SimNode
         _key = key;
         var registry = world.Registry;
         _unsafeMatchQuorum = world.Options.Unsafe == UnsafeMode.VerifierQuorum ? registry.Executors.Faulty : 0;
-        // VerifierEndpoints.MaxVerifyBytes
-        _maxVerifyBytes = 2 * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 512) + 256 * 1024;
+        _admission = new VerifyAdmission(registry);
         State = new MemoryCommittedState(new ApplicationSet(registry.Applications));
         Core = new VerifierCore(registry, State, _unsafeMatchQuorum);
     }
@@ -45,11 +47,18 @@ public sealed class SimVerifier : SimNode
     public override bool CanRestart => true;
     public long VerifyRejected { get; private set; }
     public long VerifyForDecided { get; private set; }
+    public long VerifyDuplicates { get; private set; }
     public long Restarts { get; private set; }
     public long DecidedBatches { get; private set; }
     public long Committed { get; private set; }
     public long Aborted { get; private set; }
     public long Rejected { get; private set; }
+    public long DirectRequests { get; private set; }
+    /// <summary>Complaints and ACKs published, by kind (ErrorSeq, ErrorTx, Replace, Ack), over every start.</summary>
+    public SortedDictionary<string, long> NoticesSent { get; } = new(StringComparer.Ordinal);
+    /// <summary>Batches aborted because no f_E+1 VERIFY matched (every executor answered, or τ_m expired), over every start.</summary>
+    public long AbortedWithoutQuorum => _abortedWithoutQuorumBefore + Core.Metrics.BatchesAbortedWithoutQuorum;
+    private long _abortedWithoutQuorumBefore;
 
     internal override void Receive(Message message)
     {
@@ -72,10 +81,12 @@ public sealed class SimVerifier : SimNode
         PersistAndRespond();
     }
 
-    /// <summary>A restart keeps the database and loses every VERIFY held in memory (decisions D8).</summary>
+    /// <summary>A restart keeps the database and loses every VERIFY held in memory (decisions D8), the flood filter and the timers.</summary>
     protected override void OnRestart()
     {
         Restarts++;
+        _abortedWithoutQuorumBefore += Core.Metrics.BatchesAbortedWithoutQuorum;
+        _voted.Clear();
         Core = new VerifierCore(World.Registry, State, _unsafeMatchQuorum);
     }
 
@@ -83,27 +94,16 @@ public sealed class SimVerifier : SimNode
 
     private void OnVerify(byte[] body)
     {
-        var registry = World.Registry;
-        if (body.Length > _maxVerifyBytes
-            || !SignedMessages.TryParse(Signed.Parser, body, out var signed)
-            || !SignedMessages.TryParse(Wire.Verify.Parser, signed.Body.Span, out var verify)
-            || signed.Signer >= registry.Executors.Members.Count)
+        switch (_admission.TryAdmit(body, Core.NextSeq, (zone, seq, executor) => _voted.Contains((zone, seq, executor)), out var vote, out _))
         {
-            VerifyRejected++;
-            return;
+            case VerifyAdmissionStatus.Accepted:
+                _voted.Add((vote.Zone, vote.Seq, vote.Executor));
+                Core.OnVerify(vote);
+                break;
+            case VerifyAdmissionStatus.AlreadyDecided: VerifyForDecided++; break;
+            case VerifyAdmissionStatus.Duplicate: VerifyDuplicates++; break;
+            default: VerifyRejected++; break;
         }
-        if (verify.Seq < Core.NextSeq(verify.Zone))
-        {
-            VerifyForDecided++;
-            return;
-        }
-        if (!SignedMessages.Verify(signed, SignatureDomain.Verify, registry.Executors.Members[(int)signed.Signer].Key)
-            || !Bytes32.TryCreate(verify.BatchDigest.Span, out var batchDigest) || verify.Batch is null || Batches.Digest(verify.Batch) != batchDigest)
-        {
-            VerifyRejected++;
-            return;
-        }
-        Core.OnVerify(new VerifyVote((int)signed.Signer, verify, batchDigest, VerifyVote.ComputeMatchKey(verify.Seq, verify.BatchDigest.Span, verify.Outcomes.Span)));
     }
 
     private void OnRead(Message message)
@@ -125,16 +125,17 @@ public sealed class SimVerifier : SimNode
     }
 
     /// <summary>
-    /// POST /v1/transactions (serverlessbft §5.1.2): a decided transaction gets its RESPONSE again,
-    /// anything else is "pending", which tells the device nothing. Hook: route this to VerifierCore's
-    /// client-request handling (ERROR/REPLACE to the zone, §5.1.3) once it exists.
+    /// POST /v1/transactions (serverlessbft §5.1.2-5.1.3): a decided transaction gets its RESPONSE again
+    /// in the reply; otherwise the reply says "pending" (nothing a device acts on) and the core queues
+    /// ERROR(k_max), ERROR(T) or REPLACE for the zone.
     /// </summary>
     private void OnDirectTransaction(Message message)
     {
         var registry = World.Registry;
         if (!DeviceTransaction.TryDecode(message.Body, registry, registry.Protocol.MaxTxBytes, out var tx, out _)) return;
-        if (State.TryFindDecided(tx.DeviceId, tx.Timestamp, out var entry) && entry.TxDigest == tx.Digest)
-            Send(message.From, MessageKind.Response, ToResponse(entry).Sign(_key), message.Correlation);
+        DirectRequests++;
+        if (Core.OnClientRequest(tx, out var decided) == ClientVerdict.Decided && decided is not null)
+            Send(message.From, MessageKind.Response, VerifierMessages.ToResponse(decided).Sign(_key), message.Correlation);
     }
 
     // ---- VerifierLoop and Responder ----
@@ -150,7 +151,10 @@ public sealed class SimVerifier : SimNode
             World.Checkers.OnVerifierPersisted(batch);
         }
         Core.Advance();
+        // FloodGuard.Forget: votes for decided k are filtered by k_max anyway.
+        if (decided.Count > 0 && _voted.Count > 1024) _voted.RemoveWhere(v => v.Seq < Core.NextSeq(v.Zone));
         foreach (var batch in decided) Respond(batch);
+        foreach (var notice in Core.TakeNotices()) Publish(notice);
     }
 
     private void Count(DecidedBatch batch)
@@ -166,33 +170,33 @@ public sealed class SimVerifier : SimNode
 
     private void Respond(DecidedBatch batch)
     {
-        foreach (var entry in batch.Entries)
-            if (Identifiers.IsValid(entry.Device) && !entry.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal))
-                SendResponse(entry);
-        foreach (var original in batch.Resends) SendResponse(original);
-        var notice = new Decided { Zone = batch.Zone, Seq = batch.Seq };
-        foreach (var entry in batch.Entries)
-            notice.Txs.Add(new DecidedTx { Device = entry.Device, Timestamp = entry.Timestamp, Status = entry.Status, TxDigest = ByteString.CopyFrom(entry.TxDigest.ToArray()) });
-        var signed = SignedMessages.Sign(new VerifierNotice { IssuedMs = (ulong)World.Clock.GetUtcNow().ToUnixTimeMilliseconds(), Decided = notice }, SignatureDomain.VerifierNotice, 0, _key).ToByteArray();
-        foreach (var gateway in World.ZoneGateways(World.Registry.Zones.FindIndex(z => z.Id == batch.Zone)))
-            Send(gateway.Id, MessageKind.Notice, signed);
+        // Gateways first, as the Responder does: they learn decided timestamps before devices act.
+        var notice = VerifierMessages.Decided(batch, (ulong)World.Clock.GetUtcNow().ToUnixTimeMilliseconds());
+        SendToZone(batch.Zone, notice);
+        foreach (var entry in VerifierMessages.ResponsesFor(batch)) SendResponse(entry);
+    }
+
+    /// <summary>Responder: a complaint or ACK, stamped and signed, on the zone's notices topic.</summary>
+    private void Publish(VerifierNotice notice)
+    {
+        notice.IssuedMs = (ulong)World.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var kind = notice.KindCase.ToString();
+        NoticesSent[kind] = NoticesSent.GetValueOrDefault(kind) + 1;
+        World.Trace.Record(new TraceEntry(World.Clock.NowMs, TraceKind.Notice, Id, Id, MessageKind.Notice, 0, 0, $"{kind} to {VerifierMessages.ZoneOf(notice)}"));
+        SendToZone(VerifierMessages.ZoneOf(notice), notice);
+    }
+
+    private void SendToZone(string zone, VerifierNotice notice)
+    {
+        var index = World.ZoneIndex(zone);
+        if (index < 0) return;
+        var signed = SignedMessages.Sign(notice, SignatureDomain.VerifierNotice, 0, _key).ToByteArray();
+        foreach (var gateway in World.ZoneGateways(index)) Send(gateway.Id, MessageKind.Notice, signed);
     }
 
     /// <summary>The device's response topic: only devices that exist in the simulation subscribe.</summary>
     private void SendResponse(DecidedEntry entry)
     {
-        if (World.TryGetDevice(entry.Device, out var device)) Send(device, MessageKind.Response, ToResponse(entry).Sign(_key));
+        if (World.TryGetDevice(entry.Device, out var device)) Send(device, MessageKind.Response, VerifierMessages.ToResponse(entry).Sign(_key));
     }
-
-    /// <summary>Responder.ToResponse (the verifier host's; kept identical here).</summary>
-    public static VerifierResponse ToResponse(DecidedEntry entry) => new(
-        entry.Device, entry.Zone, entry.Timestamp, entry.TxDigest, entry.Seq, entry.Position,
-        entry.Status switch
-        {
-            TxStatus.Committed => VerifierResponse.Committed,
-            TxStatus.Aborted => VerifierResponse.Aborted,
-            _ => VerifierResponse.Rejected,
-        },
-        entry.Status == TxStatus.Committed ? entry.Result : null,
-        entry.Status == TxStatus.Committed ? null : entry.Reason);
 }

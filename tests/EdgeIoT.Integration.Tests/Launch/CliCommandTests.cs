@@ -47,8 +47,14 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("highest port would be", _err.Text);
     }
 
+    [Fact]
+    public async Task Sim_is_the_simulator_and_refuses_unknown_options_with_its_usage()
+    {
+        Assert.Equal(2, await Run("sim", "--anything"));
+        Assert.Contains("usage: edgeiot sim", _out.Text);
+    }
+
     [Theory]
-    [InlineData("sim")]
     [InlineData("audit")]
     [InlineData("bench")]
     public async Task Reserved_commands_are_not_yet_available(string command)
