@@ -54,7 +54,8 @@ public static class SimulationCli
         foreach (var scenario in ScenarioCatalog.All)
         {
             output.WriteLine($"{scenario.Name,-22} {scenario.Description}");
-            if (!scenario.ChecksLiveness) output.WriteLine($"{"",-22} ({scenario.LivenessSkipReason})");
+            if (scenario.PendingReason is { } pending) output.WriteLine($"{"",-22} (PENDING: {pending})");
+            else if (!scenario.ChecksLiveness) output.WriteLine($"{"",-22} ({scenario.LivenessSkipReason})");
         }
         output.WriteLine($"unsafe modes: commit-quorum (exposed by {UnsafeMode.CommitQuorum.ExposingScenario()}), verifier-quorum (exposed by {UnsafeMode.VerifierQuorum.ExposingScenario()})");
         return 0;
@@ -63,6 +64,7 @@ public static class SimulationCli
     private static int Replay(Options options, ulong seed, TextWriter output)
     {
         if (options.Scenario is null) throw new InvalidOperationException("parser guarantees --scenario with --seed");
+        if (options.Scenario.PendingReason is { } pending) output.WriteLine($"note: {options.Scenario.Name} is pending ({pending}); running it anyway");
         var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness, TraceTailCapacity = Math.Max(64, options.Tail) };
         try
         {
@@ -97,11 +99,17 @@ public static class SimulationCli
     {
         var scenarios = options.Scenario is { } one ? [one]
             : options.Unsafe != UnsafeMode.None ? [ScenarioCatalog.Get(options.Unsafe.ExposingScenario())]
-            : ScenarioCatalog.All;
+            : ScenarioCatalog.Runnable;
         var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness };
-        var failed = false;
+        var failures = new List<string>();
+        // Keep going after a failure: one sweep prints every failing seed with its replay command.
         foreach (var scenario in scenarios)
         {
+            if (scenario.PendingReason is { } pending)
+            {
+                output.WriteLine($"{scenario.Name,-22} pending: {pending}");
+                continue;
+            }
             var summary = new Summary(scenario, options.ForceLiveness);
             for (var i = 0; i < count; i++)
             {
@@ -114,8 +122,7 @@ public static class SimulationCli
                     output.WriteLine($"unsafe {options.Unsafe.Name()} caught at seed {seed} (run {i + 1} of at most {count})");
                     return 0;
                 }
-                failed = true;
-                break;
+                failures.Add(Simulation.ReplayCommand(scenario.Name, seed, options.Unsafe));
             }
             output.WriteLine(summary.Line());
         }
@@ -124,14 +131,17 @@ public static class SimulationCli
             output.WriteLine($"unsafe {options.Unsafe.Name()} NOT caught in {count} seeds: the checkers may be vacuous");
             return 1;
         }
-        return failed ? 1 : 0;
+        if (failures.Count == 0) return 0;
+        output.WriteLine($"{failures.Count} run(s) FAILED; replay with:");
+        foreach (var replay in failures) output.WriteLine($"  {replay}");
+        return 1;
     }
 
     private static int Soak(Options options, double minutes, TextWriter output)
     {
         var until = Stopwatch.StartNew();
         var limit = TimeSpan.FromMinutes(minutes);
-        var scenarios = options.Scenario is { } one ? [one] : ScenarioCatalog.All;
+        var scenarios = options.Scenario is { } one ? [one] : ScenarioCatalog.Runnable;
         var summaries = scenarios.ToDictionary(s => s.Name, s => new Summary(s, options.ForceLiveness));
         // Seeds are chosen at random, but every run prints enough to be replayed exactly.
         var random = new Random();

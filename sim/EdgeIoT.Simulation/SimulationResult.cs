@@ -66,6 +66,17 @@ public sealed record SimulationResult(
         ["gateway.peer_rejected"] = world.Gateways.Sum(g => g.PeerRejected),
         ["gateway.equivocations_seen"] = world.Gateways.Sum(g => g.Replica.Metrics.Equivocations),
         ["gateway.respawned"] = world.Gateways.Sum(g => g.Invoker.Respawned),
+        ["gateway.suspicions"] = world.Gateways.Where(g => g.IsCorrect).Sum(g => g.Suspicions),
+        ["gateway.views_installed"] = world.Gateways.Where(g => g.IsCorrect).Sum(g => g.ViewsInstalled),
+        ["gateway.caught_up"] = world.Gateways.Where(g => g.IsCorrect).Sum(g => g.BatchesCaughtUp),
+        ["gateway.restarts"] = world.Gateways.Sum(g => g.Restarts),
+        ["gateway.complaints_heard"] = world.Gateways.Sum(g => g.Complaints),
+        ["verifier.notices.replace"] = world.Verifier.NoticesSent.GetValueOrDefault("Replace"),
+        ["verifier.notices.error_seq"] = world.Verifier.NoticesSent.GetValueOrDefault("ErrorSeq"),
+        ["verifier.notices.error_tx"] = world.Verifier.NoticesSent.GetValueOrDefault("ErrorTx"),
+        ["verifier.notices.ack"] = world.Verifier.NoticesSent.GetValueOrDefault("Ack"),
+        ["verifier.aborted_without_quorum"] = world.Verifier.AbortedWithoutQuorum,
+        ["verifier.direct_requests"] = world.Verifier.DirectRequests,
         ["byzantine.equivocations"] = world.Gateways.Select(g => g.Strategy).OfType<Byzantine.EquivocatingPrimary>().Sum(s => s.Equivocations),
         ["byzantine.floods"] = world.Gateways.Select(g => g.Strategy).OfType<Byzantine.FloodingSpawner>().Sum(s => s.Floods),
         ["byzantine.garbage_verify"] = world.Executors.Select(e => e.Strategy).OfType<Byzantine.GarbageExecutor>().Sum(s => s.GarbageSent),
@@ -89,14 +100,18 @@ public sealed record SimulationResult(
             var m = g.Replica.Metrics;
             lines.Add($"{g.Name} ({g.Strategy.Name}): admitted {g.Admitted}, refused {g.Refused}, peer rejected {g.PeerRejected}, notices rejected {g.NoticesRejected}, " +
                 $"proposed {m.BatchesProposed}, committed {m.BatchesCommitted}, equivocations seen {m.Equivocations}, wrong view {m.WrongView}, outside window {m.OutsideWindow}, " +
-                $"spawned {g.Invoker.Spawned}, respawned {g.Invoker.Respawned}");
+                $"spawned {g.Invoker.Spawned}, respawned {g.Invoker.Respawned}; view {g.Replica.View}{(g.Replica.IsViewChanging ? $" (changing to {g.Replica.TargetView})" : "")}, h {g.Replica.LowWatermark}, " +
+                $"suspicions {g.Suspicions}, view changes {g.ViewChangesStarted}, views installed {g.ViewsInstalled}, caught up {g.BatchesCaughtUp}, complaints heard {g.Complaints}, restarts {g.Restarts}" +
+                (g.IsUp ? "" : ", DOWN"));
         }
         foreach (var e in world.Executors)
             lines.Add($"{e.Name} ({e.Strategy.Name}): executed {e.Executed}, refused {e.Refused}, abandoned {e.Abandoned}");
         var v = world.Verifier;
         var vm = v.Core.Metrics;
-        lines.Add($"verifier: VERIFY rejected {v.VerifyRejected}, for decided k {v.VerifyForDecided}; core since last start: counted {vm.VotesCounted}, duplicates {vm.DuplicateVotes}, " +
-            $"for decided {vm.VotesForDecided}, too far ahead {vm.VotesTooFarAhead}, malformed quorums {vm.MalformedQuorums}, duplicate txs {vm.Duplicates}");
+        lines.Add($"verifier: VERIFY rejected {v.VerifyRejected}, for decided k {v.VerifyForDecided}, duplicates filtered {v.VerifyDuplicates}; core since last start: counted {vm.VotesCounted}, duplicates {vm.DuplicateVotes}, " +
+            $"for decided {vm.VotesForDecided}, too far ahead {vm.VotesTooFarAhead}, malformed quorums {vm.MalformedQuorums}, duplicate txs {vm.Duplicates}; " +
+            $"aborted without quorum {v.AbortedWithoutQuorum}; direct requests {v.DirectRequests}; notices {string.Join(", ", v.NoticesSent.Select(n => $"{n.Key} {n.Value}"))}; " +
+            $"k_max {string.Join(", ", world.Registry.Zones.Select(z => $"{z.Id}={v.Core.NextSeq(z.Id)}"))}");
         var devices = world.CorrectDevices;
         lines.Add($"correct devices: {devices.Sum(d => d.Submitted)} submitted, {devices.Sum(d => d.Completed)} answered, {devices.Sum(d => d.Core.InvalidResponses)} invalid responses, " +
             $"{devices.Sum(d => d.Core.IgnoredRefusals)} stale-timestamp refusals ignored");

@@ -61,6 +61,8 @@ public sealed class World : IDisposable
             new ReplayChecker(this),
             new DeviceAnswersChecker(this),
             new LivenessChecker(this),
+            new CommitGapChecker(this),
+            .. scenario.ExtraCheckers(this),
         ];
         foreach (var name in options.DisabledCheckers)
             if (checkers.All(c => c.Name != name) || name == "liveness") throw new ArgumentException($"cannot disable checker \"{name}\"");

@@ -123,9 +123,9 @@ public sealed class EquivocatingTimestamps : DeviceAttack
 /// A device that breaks the "no conflicts" promise on purpose: every few milliseconds a transaction
 /// on the same key, alternately a blind write and a read-modify-write, without waiting for answers.
 /// Each read-modify-write lands in a batch executed while an earlier write to its key is undecided,
-/// so correct executors read different versions and their VERIFY differ. Safety must hold; liveness
-/// needs the verifier timer (serverlessbft §6.4) because the verifier keeps each executor's first
-/// vote per k, so re-spawns cannot heal the split.
+/// so correct executors read different versions and their VERIFY differ. Safety must hold; the split
+/// k is aborted once every executor answered or τ_m expires with 2 f_E + 1 VERIFY (serverlessbft
+/// §6.4); re-spawns cannot heal it, because the verifier keeps each executor's first vote per k.
 /// </summary>
 public sealed class ConflictingTransactions : DeviceAttack
 {

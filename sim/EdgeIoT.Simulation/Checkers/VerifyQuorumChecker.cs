@@ -10,7 +10,8 @@ namespace EdgeIoT.Simulation.Checkers;
 
 /// <summary>
 /// The verifier never decides (zone, k) without f_E+1 matching VERIFY from distinct registered
-/// executors (serverlessbft Fig. 3 line 23) that support the decision. Judged on what was actually
+/// executors (serverlessbft Fig. 3 line 23) that support the decision — or, for a batch aborted whole
+/// (§6.4.1), without 2 f_E + 1 distinct executors' VERIFY, f_E + 1 of them carrying the batch. Judged on what was actually
 /// delivered to the verifier, checked here independently of the host's own filtering: signatures are
 /// verified by this checker, and the matching group's outcomes must carry every committed result and
 /// write the verifier applied.
@@ -65,7 +66,31 @@ public sealed class VerifyQuorumChecker(World world) : Checker(world)
             }
             best = Math.Max(best, signers.Count);
         }
+        if (IsJustifiedAbort(batch, slot)) return;
         throw Violation($"zone {batch.Zone} k={batch.Seq}: decided with at most {best} matching, validly signed VERIFY from distinct registered executors supporting the decision ({slot?.Candidates.Count ?? 0} distinct VERIFY delivered); f_E+1 = {needed} are required");
+    }
+
+    /// <summary>
+    /// §6.4.1: a batch may be aborted without f_E+1 matching VERIFY once at least 2 f_E + 1 distinct
+    /// executors answered (all n_E, or τ_m expired) — enough to trust that execution happened — and at
+    /// least f_E + 1 of them carried this batch (so a correct executor vouched for its certificate).
+    /// Nothing may be committed or written then.
+    /// </summary>
+    private bool IsJustifiedAbort(DecidedBatch batch, Slot? slot)
+    {
+        if (slot is null || batch.Writes.Count > 0 || batch.Entries.Any(e => e.Status == TxStatus.Committed)) return false;
+        var executors = World.Registry.Executors;
+        var answered = new HashSet<uint>();
+        var carried = new HashSet<uint>();
+        foreach (var (signed, verify) in slot.Candidates)
+        {
+            if (signed.Signer >= executors.Members.Count || verify.Zone != batch.Zone || verify.Seq != batch.Seq) continue;
+            if (answered.Contains(signed.Signer) && carried.Contains(signed.Signer)) continue;
+            if (!SignedMessages.Verify(signed, SignatureDomain.Verify, executors.Members[(int)signed.Signer].Key)) continue;
+            answered.Add(signed.Signer);
+            if (Bytes32.TryCreate(verify.BatchDigest.Span, out var digest) && digest == batch.BatchDigest) carried.Add(signed.Signer);
+        }
+        return answered.Count >= 2 * executors.Faulty + 1 && carried.Count >= executors.MatchQuorum;
     }
 
     /// <summary>The outcomes carry every result and write the verifier committed, position by position.</summary>

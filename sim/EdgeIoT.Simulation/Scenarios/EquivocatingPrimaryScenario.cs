@@ -3,15 +3,15 @@ using EdgeIoT.Simulation.Byzantine;
 namespace EdgeIoT.Simulation.Scenarios;
 
 /// <summary>
-/// D2 (serverlessbft §5.2): the primary of view 0 equivocates at every k. SAFETY PHASE ONLY for now:
-/// the f backups it keeps in the dark and a primary that stops cooperating need view change and
-/// checkpoints to recover, which the protocol core does not have yet.
+/// D2 (serverlessbft §5.2): the primary of view 0 equivocates at every k, cleverly: the 2f backups
+/// that got batch B commit it, and it spawns B itself, so the zone keeps deciding. The f backups that
+/// got batch A are in the dark for that k; they learn B from checkpoints, and their suspicions (f of
+/// them) must not move the zone. <see cref="EquivocationViewChangeScenario"/> is the stalling kind.
 /// </summary>
 public sealed class EquivocatingPrimaryScenario : Scenario
 {
     public override string Name => "equivocating-primary";
     public override string Description => "the primary proposes different batches to different backups at the same k and signs COMMIT for both (D2): only one may ever commit";
-    public override string LivenessSkipReason => "safety phase only: liveness under a byzantine primary needs PBFT view change (coming)";
 
     protected override void Shape(ScenarioSetup setup, Random random)
     {

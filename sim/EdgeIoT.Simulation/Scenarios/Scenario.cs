@@ -13,6 +13,14 @@ public abstract class Scenario
     /// <summary>Null when the liveness phase runs; otherwise the reason it cannot yet, printed with every result.</summary>
     public virtual string? LivenessSkipReason => null;
     public bool ChecksLiveness => LivenessSkipReason is null;
+    /// <summary>
+    /// Non-null when the scenario waits for a protocol feature that is not on main yet: listed, skipped
+    /// by seed sweeps and tests, still runnable one seed at a time to try the feature out.
+    /// </summary>
+    public virtual string? PendingReason => null;
+
+    /// <summary>Checkers only this scenario needs (a property of what it attacks), beside the standard ones.</summary>
+    public virtual IEnumerable<Checkers.Checker> ExtraCheckers(World world) => [];
 
     /// <summary>Randomizes what every scenario varies per seed, then lets the scenario shape the rest.</summary>
     public void Configure(ScenarioSetup setup, Random random)

@@ -19,7 +19,20 @@ public static class ScenarioCatalog
         new VerifierRestartScenario(),
         new CrashedNodesScenario(),
         new WindowPressureScenario(),
+        new RequestIgnoranceScenario(),
+        new UnsuccessfulConsensusScenario(),
+        new FewExecutorsScenario(),
+        new NodeExclusionScenario(),
+        new EquivocationViewChangeScenario(),
+        new ByzantineNewPrimaryScenario(),
+        new GatewayRestartScenario(),
+        new VerifierTimerAbortScenario(),
+        new ConflictingClientsSilentExecutorScenario(),
+        new DecentralizedSpawningScenario(),
     ];
+
+    /// <summary>Every scenario that is not waiting for a protocol feature (<see cref="Scenario.PendingReason"/>).</summary>
+    public static IReadOnlyList<Scenario> Runnable { get; } = All.Where(s => s.PendingReason is null).ToList();
 
     public static Scenario Get(string name) =>
         All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown scenario \"{name}\" (known: {string.Join(", ", All.Select(s => s.Name))})");

@@ -39,6 +39,14 @@ public sealed class ScenarioSetup
         RespawnTimeoutMs = 300,
         DeviceTimeoutMs = 400,
         DeviceTimeoutMaxMs = 3200,
+        // Production's timers scaled to the simulated network (delays of 1-25 ms, slow tails ten times
+        // that), keeping their order: a request or proposal outlives many round trips before anyone
+        // suspects the primary, and τ_m outlives a re-spawn.
+        RequestTimeoutMs = 800,
+        ViewChangeTimeoutMs = 800,
+        RetransmitTimeoutMs = 800,
+        VerifierTimeoutMs = 600,
+        CheckpointInterval = 8,
     };
 
     public NetworkConditions SafetyNetwork { get; set; } = new(new LinkConditions(1, 15, SlowRate: 0.02, SlowDelayMaxMs: 80), new LinkConditions(1, 15, SlowRate: 0.02, SlowDelayMaxMs: 80));
@@ -62,9 +70,12 @@ public sealed class ScenarioSetup
     /// <summary>
     /// The worst wait after the heal with nothing lost: a device deep in its back-off waits up to
     /// its longest timeout before asking again; a batch whose EXECUTE or VERIFY was lost waits for a
-    /// re-spawn backed off up to 16 timeouts (InvokerCore); plus slack for the round trips.
+    /// re-spawn backed off up to 16 timeouts (InvokerCore); a faulty primary costs a request timeout
+    /// and a view change (two, should the next primary be faulty or slow too); plus slack for the
+    /// round trips.
     /// </summary>
-    public int EffectiveLivenessBoundMs => LivenessBoundMs ?? Protocol.DeviceTimeoutMaxMs + 16 * Protocol.RespawnTimeoutMs + 1500;
+    public int EffectiveLivenessBoundMs => LivenessBoundMs ??
+        Protocol.DeviceTimeoutMaxMs + 16 * Protocol.RespawnTimeoutMs + Protocol.RequestTimeoutMs + 3 * Protocol.ViewChangeTimeoutMs + 1500;
 
     internal void Validate()
     {
