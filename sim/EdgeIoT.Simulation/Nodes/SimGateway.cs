@@ -157,38 +157,8 @@ public sealed class SimGateway : SimNode
     /// <summary>GatewayNode.OnNotice: a verifier notice, or one a backup forwarded to us as primary.</summary>
     private void HandleNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
     {
-        switch (notice.KindCase)
-        {
-            case VerifierNotice.KindOneofCase.Decided:
-                if (!forwarded) OnDecided(notice.Decided, bytes);
-                break;
-            case VerifierNotice.KindOneofCase.ErrorSeq:
-                Complaints++;
-                Invoker.RespawnNow(notice.ErrorSeq.Seq);
-                if (!forwarded) Replica.OnVerifierComplaint(replace: false, bytes, $"verifier waits for seq {notice.ErrorSeq.Seq}");
-                break;
-            case VerifierNotice.KindOneofCase.ErrorTx:
-                Complaints++;
-                if (_ingress.AdmitForVerifier(notice.ErrorTx.Tx.ToByteArray()) is { } request) Propose(request);
-                if (!forwarded) Replica.OnVerifierComplaint(replace: false, bytes, "verifier never saw a device's transaction");
-                break;
-            case VerifierNotice.KindOneofCase.Replace:
-                Complaints++;
-                if (!forwarded) Replica.OnVerifierComplaint(replace: true, bytes, notice.Replace.Reason);
-                break;
-            case VerifierNotice.KindOneofCase.Ack:
-                Replica.OnVerifierAck();
-                break;
-        }
-    }
-
-    private void OnDecided(Decided decided, byte[] proof)
-    {
-        var digests = new List<Bytes32>(decided.Txs.Count);
-        foreach (var tx in decided.Txs)
-            if (Bytes32.TryCreate(tx.TxDigest.Span, out var digest)) digests.Add(digest);
-        Replica.OnDecided(decided.Seq, digests, proof);
-        Invoker.OnDecided(decided.Seq);
+        if (notice.KindCase is VerifierNotice.KindOneofCase.ErrorSeq or VerifierNotice.KindOneofCase.ErrorTx or VerifierNotice.KindOneofCase.Replace) Complaints++;
+        GatewayNotices.Apply(notice, bytes, forwarded, Replica, Invoker, _ingress.AdmitForVerifier, Propose);
     }
 
     /// <summary>ErrorReporter: a gateway-signed refusal on the device's error topic, rate-limited per device.</summary>
@@ -215,9 +185,7 @@ public sealed class SimGateway : SimNode
             Invoker.OnCommitted(committed);
             Strategy.OnCommitted(this, committed);
         }
-        foreach (var (_, bytes) in ready.ForwardedNotices)
-            if (SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
-                HandleNotice(notice, bytes, forwarded: true);
+        foreach (var (notice, bytes) in GatewayNotices.Forwarded(ready)) HandleNotice(notice, bytes, forwarded: true);
         foreach (var (request, reason) in ready.Refused)
             ReportRefusal(new Refusal(request.Device, request.Timestamp, request.Digest, new Rejection(RejectReason.Overloaded, reason)));
         Invoker.SetPrimary(Replica.IsPrimary);

@@ -21,9 +21,6 @@ namespace EdgeIoT.Simulation.Nodes;
 /// </summary>
 public sealed class SimVerifier : SimNode
 {
-    /// <summary>VerifierEndpoints.MaxReadKeys.</summary>
-    public const int MaxReadKeys = 4096;
-
     private readonly SigningKey _key;
     private readonly int _unsafeMatchQuorum;
     private readonly VerifyAdmission _admission;
@@ -108,20 +105,12 @@ public sealed class SimVerifier : SimNode
 
     private void OnRead(Message message)
     {
-        if (!SignedMessages.TryParse(ReadRequest.Parser, message.Body, out var read) || read.Keys.Count > MaxReadKeys)
+        if (!SignedMessages.TryParse(ReadRequest.Parser, message.Body, out var read) || read.Keys.Count > VerifierMessages.MaxReadKeys)
         {
             Ignored++;
             return;
         }
-        var response = new ReadResponse();
-        foreach (var key in read.Keys)
-        {
-            var value = State.Get(key);
-            var item = new ReadItem { Key = key, Found = value.Found, Version = value.Version };
-            if (value.Value is not null) item.Value = value.Value;
-            response.Items.Add(item);
-        }
-        Send(message.From, MessageKind.ReadReply, response.ToByteArray(), message.Correlation);
+        Send(message.From, MessageKind.ReadReply, VerifierMessages.Read(read, State).ToByteArray(), message.Correlation);
     }
 
     /// <summary>
