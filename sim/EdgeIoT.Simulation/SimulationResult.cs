@@ -78,6 +78,16 @@ public sealed record SimulationResult(
         ["verifier.aborted_without_quorum"] = world.Verifier.AbortedWithoutQuorum,
         ["verifier.direct_requests"] = world.Verifier.DirectRequests,
         ["byzantine.equivocations"] = world.Gateways.Select(g => g.Strategy).OfType<Byzantine.EquivocatingPrimary>().Sum(s => s.Equivocations),
+        ["byzantine.ignored_requests"] = Strategies<Byzantine.IgnoringPrimary>(world).Sum(s => s.Ignored),
+        ["byzantine.withheld_proposals"] = Strategies<Byzantine.WithholdingPrimary>(world).Sum(s => s.Withheld),
+        ["byzantine.starved_spawns"] = Strategies<Byzantine.FewExecutorsPrimary>(world).Sum(s => s.Starved),
+        ["byzantine.excluded_messages"] = Strategies<Byzantine.ExcludingGateway>(world).Sum(s => s.Excluded),
+        ["byzantine.split_proposals"] = Strategies<Byzantine.SplittingPrimary>(world).Sum(s => s.Splits),
+        ["byzantine.forged_new_views"] = Strategies<Byzantine.ForgingNewViewPrimary>(world).Sum(s => s.Forged),
+        ["byzantine.held_spawns"] = Strategies<Byzantine.DelayingSpawner>(world).Sum(s => s.Held),
+        ["gateway.new_views_rejected"] = world.Gateways.Where(g => g.IsCorrect).Sum(g => g.Replica.Metrics.NewViewsRejected),
+        // Byzantine gateways sit in the first zone: its correct gateways' views tell whether it replaced them.
+        ["gateway.z1.min_view"] = world.ZoneGateways(0).Where(g => g.IsCorrect && g.IsUp).Select(g => (long)g.Replica.View).DefaultIfEmpty(0).Min(),
         ["byzantine.floods"] = world.Gateways.Select(g => g.Strategy).OfType<Byzantine.FloodingSpawner>().Sum(s => s.Floods),
         ["byzantine.garbage_verify"] = world.Executors.Select(e => e.Strategy).OfType<Byzantine.GarbageExecutor>().Sum(s => s.GarbageSent),
         ["byzantine.device_messages"] = world.Devices.OfType<Nodes.ByzantineDevice>().Sum(d => d.Sent),
@@ -90,6 +100,8 @@ public sealed record SimulationResult(
         ["network.dropped"] = world.Network.Dropped,
         ["network.duplicated"] = world.Network.Duplicated,
     };
+
+    private static IEnumerable<T> Strategies<T>(World world) where T : Nodes.GatewayStrategy => world.Gateways.Select(g => g.Strategy).OfType<T>();
 
     /// <summary>Per-role counters: evidence that a scenario's faults actually reached the code they target.</summary>
     internal static IReadOnlyList<string> NodeCounters(World world)

@@ -6,6 +6,8 @@ public class DeterminismTests
     [InlineData("byzantine-clients", 7UL)]
     [InlineData("lossy", 3UL)]
     [InlineData("verifier-restart", 5UL)]
+    [InlineData("gateway-restart", 2UL)]
+    [InlineData("byzantine-new-primary", 3UL)]
     public void The_same_seed_replays_the_same_event_trace(string scenario, ulong seed)
     {
         var first = Simulation.Run(scenario, seed);
@@ -32,12 +34,14 @@ public class DeterminismTests
     }
 
     [Fact]
-    public void Forcing_liveness_runs_the_liveness_phase_of_a_safety_only_scenario()
+    public void Forcing_liveness_reproduces_the_limit_a_safety_only_scenario_names()
     {
-        Assert.False(Simulation.Run("equivocating-primary", 2).LivenessChecked);
-        // This equivocator spawns the batch it got committed itself, so the zone stays live.
-        var forced = Simulation.Run("equivocating-primary", 2, new SimulationOptions { ForceLiveness = true });
-        Assert.True(forced.LivenessChecked);
-        Assert.True(forced.LivenessAnswers > 0);
+        const string scenario = "conflicting-clients-silent-executor";
+        Assert.False(Simulation.Run(scenario, ForcedLivenessSeed).LivenessChecked);
+        var failure = Assert.Throws<SimulationFailure>(() => Simulation.Run(scenario, ForcedLivenessSeed, new SimulationOptions { ForceLiveness = true }));
+        Assert.Equal("liveness", failure.Checker);
     }
+
+    /// <summary>A seed whose split k is reached before the heal (most are).</summary>
+    private const ulong ForcedLivenessSeed = 1;
 }

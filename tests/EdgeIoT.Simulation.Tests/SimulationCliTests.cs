@@ -21,6 +21,17 @@ public class SimulationCliTests
     }
 
     [Fact]
+    public void Pending_scenarios_are_listed_with_their_reason_and_skipped_by_sweeps()
+    {
+        var pending = Assert.Single(ScenarioCatalog.All, s => s.PendingReason is not null);
+        Assert.DoesNotContain(pending, ScenarioCatalog.Runnable);
+        Assert.Contains("PENDING", Cli("--list").Output);
+        var (exit, output) = Cli("--seeds", "1", "--scenario", pending.Name);
+        Assert.Equal(0, exit);
+        Assert.Contains($"{pending.Name,-22} pending: ", output);
+    }
+
+    [Fact]
     public void Replaying_a_seed_prints_its_trace_hash_and_summary()
     {
         var (exit, output) = Cli("--seed", "4", "--scenario", "normal");
