@@ -74,7 +74,7 @@ public sealed class SimulationFailure : Exception
         AtMs = world.Clock.NowMs;
         Phase = world.Phase;
         Unsafe = world.Options.Unsafe;
-        TraceTail = Simulation.FormatTail(world, 30);
+        TraceTail = Simulation.FormatTail(world, world.Options.FailureTail);
         Counters = SimulationResult.NodeCounters(world);
     }
 
@@ -94,6 +94,6 @@ public sealed class SimulationFailure : Exception
     private static string Compose(World world, string checker, string detail) =>
         $"scenario {world.Scenario.Name}, seed {world.Seed}{(world.Options.Unsafe == UnsafeMode.None ? "" : $", unsafe {world.Options.Unsafe.Name()}")}: " +
         $"[{checker}] at {world.Clock.NowMs} ms ({world.Phase} phase): {detail}\n" +
-        $"last events:\n  {string.Join("\n  ", Simulation.FormatTail(world, 30))}\n" +
+        $"last events:\n  {string.Join("\n  ", Simulation.FormatTail(world, world.Options.FailureTail))}\n" +
         $"replay: {Simulation.ReplayCommand(world.Scenario.Name, world.Seed, world.Options.Unsafe)}";
 }

@@ -22,7 +22,7 @@ public static class SimulationCli
           --soak MINUTES                run random scenarios on random seeds until the time is up
           --force-liveness              check the liveness phase even in safety-only scenarios
                                         (reproduces the gap they name, or confirms its fix)
-          --tail N                      trace entries printed for a replay (default 40)
+          --tail N                      trace entries printed for a replay, passing or failing (default 40)
         """;
 
     public static int Run(string[] args, TextWriter output)
@@ -65,7 +65,7 @@ public static class SimulationCli
     {
         if (options.Scenario is null) throw new InvalidOperationException("parser guarantees --scenario with --seed");
         if (options.Scenario.PendingReason is { } pending) output.WriteLine($"note: {options.Scenario.Name} is pending ({pending}); running it anyway");
-        var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness, TraceTailCapacity = Math.Max(64, options.Tail) };
+        var simulation = new SimulationOptions { Unsafe = options.Unsafe, ForceLiveness = options.ForceLiveness, TraceTailCapacity = Math.Max(64, options.Tail), FailureTail = options.Tail };
         try
         {
             var result = Simulation.Run(options.Scenario, seed, simulation);
@@ -243,7 +243,7 @@ public static class SimulationCli
                             ? minutes : throw new UsageException("--soak takes minutes (0 < m <= 10080)");
                         break;
                     case "--force-liveness": options.ForceLiveness = true; break;
-                    case "--tail": options.Tail = ParseInt(Value(), "--tail", 1, 10_000); break;
+                    case "--tail": options.Tail = ParseInt(Value(), "--tail", 1, 1_000_000); break;
                     default: throw new UsageException($"unknown argument \"{args[i]}\"");
                 }
             }

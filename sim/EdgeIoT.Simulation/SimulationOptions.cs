@@ -52,6 +52,8 @@ public sealed class SimulationOptions
     public UnsafeMode Unsafe { get; init; }
     /// <summary>Trace entries kept for a failure report.</summary>
     public int TraceTailCapacity { get; init; } = 64;
+    /// <summary>Trace entries a failure report prints (a replay asks for more).</summary>
+    public int FailureTail { get; init; } = 30;
     /// <summary>Events pending at once; beyond it a node floods without bound, which is a bug.</summary>
     public int MaxPendingEvents { get; init; } = 1_000_000;
     /// <summary>

@@ -26,6 +26,7 @@ public static class ScenarioCatalog
         new EquivocationViewChangeScenario(),
         new ByzantineNewPrimaryScenario(),
         new GatewayRestartScenario(),
+        new GatewayChaosScenario(),
         new VerifierTimerAbortScenario(),
         new ConflictingClientsSilentExecutorScenario(),
         new DecentralizedSpawningScenario(),
