@@ -27,6 +27,7 @@ public static class ScenarioCatalog
         new ByzantineNewPrimaryScenario(),
         new GatewayRestartScenario(),
         new GatewayChaosScenario(),
+        new ByzantineChaosScenario(),
         new VerifierTimerAbortScenario(),
         new ConflictingClientsSilentExecutorScenario(),
         new DecentralizedSpawningScenario(),

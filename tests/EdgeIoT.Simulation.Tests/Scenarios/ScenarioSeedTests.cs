@@ -195,3 +195,13 @@ public sealed class ConflictingClientsSilentExecutorScenarioTests(ITestOutputHel
 {
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "byzantine.device_messages");
 }
+
+public sealed class GatewayChaosScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("gateway-chaos", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
+}
+
+public sealed class ByzantineChaosScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("byzantine-chaos", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "network.dropped");
+}
