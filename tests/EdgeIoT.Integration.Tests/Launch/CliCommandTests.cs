@@ -84,7 +84,7 @@ public sealed class CliCommandTests : IDisposable
     public async Task Help_lists_every_command()
     {
         Assert.Equal(0, await Run("help"));
-        foreach (var command in new[] { "provision", "up", "test", "sim, audit, bench" }) Assert.Contains(command, _out.Text);
+        foreach (var command in new[] { "provision", "up", "test", "sim", "audit, bench" }) Assert.Contains(command, _out.Text);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace EdgeIoT.Simulation.Tests.Scenarios;
 public abstract class ScenarioSeedTests(string scenario, ITestOutputHelper output)
 {
     /// <summary>Seeds per scenario in CI: the project stays under about two minutes on two cores. Longer sweeps: ./edgeiot sim --seeds N or --soak.</summary>
-    public const int SeedsPerScenario = 12;
+    public const int SeedsPerScenario = 10;
 
     public string Scenario => scenario;
 
