@@ -30,22 +30,30 @@ public class IgnoringPrimary : GatewayStrategy
 /// S2, unsuccessful consensus (§5.1): while primary, each PRE-PREPARE goes to f_R backups only, so
 /// with the primary f_R + 1 &lt; 2 f_R + 1 gateways hold the proposal and it can never prepare. The backups that accepted it time it (§5.1.1) and suspect.
 /// </summary>
-public sealed class WithholdingPrimary : GatewayStrategy
+public sealed class WithholdingPrimary : ProposalRewriter
+{
+    public long Withheld { get; private set; }
+
+    protected override void Rewrite(SimGateway gateway, PrePrepare proposal)
+    {
+        Withheld++;
+        var backups = Enumerable.Range(0, gateway.Zone.Gateways.Count).Where(i => i != gateway.Self).OrderBy(_ => Random.Next()).Take(gateway.Zone.FaultyGateways);
+        foreach (var backup in backups) gateway.SendPeer(backup, new PeerMessage { PrePrepare = proposal });
+    }
+}
+
+/// <summary>A primary that sends its own proposals (broadcast PRE-PREPAREs) its own way; everything else goes out as usual.</summary>
+public abstract class ProposalRewriter : GatewayStrategy
 {
     public override bool IsByzantine => true;
-    public long Withheld { get; private set; }
 
     public override void OnPeerOutbound(SimGateway gateway, Outbound outbound)
     {
-        if (outbound.To is not null || outbound.Message.KindCase != PeerMessage.KindOneofCase.PrePrepare || !gateway.Replica.IsPrimary)
-        {
-            gateway.SendPeer(outbound);
-            return;
-        }
-        Withheld++;
-        var backups = Enumerable.Range(0, gateway.Zone.Gateways.Count).Where(i => i != gateway.Self).OrderBy(_ => Random.Next()).Take(gateway.Zone.FaultyGateways);
-        foreach (var backup in backups) gateway.SendPeer(backup, outbound.Message);
+        if (outbound.To is not null || outbound.Message.KindCase != PeerMessage.KindOneofCase.PrePrepare || !gateway.Replica.IsPrimary) gateway.SendPeer(outbound);
+        else Rewrite(gateway, outbound.Message.PrePrepare);
     }
+
+    protected abstract void Rewrite(SimGateway gateway, PrePrepare proposal);
 }
 
 /// <summary>S3, too few executors (§5.1): while primary, every spawn goes to a single executor.</summary>
@@ -97,20 +105,13 @@ public sealed class ExcludingGateway(int victim) : GatewayStrategy
 /// view change, and the re-pending of the dropped proposals' requests (decisions D16), restore
 /// progress.
 /// </summary>
-public sealed class SplittingPrimary : GatewayStrategy
+public sealed class SplittingPrimary : ProposalRewriter
 {
-    public override bool IsByzantine => true;
     public long Splits { get; private set; }
 
-    public override void OnPeerOutbound(SimGateway gateway, Outbound outbound)
+    protected override void Rewrite(SimGateway gateway, PrePrepare original)
     {
-        if (outbound.To is not null || outbound.Message.KindCase != PeerMessage.KindOneofCase.PrePrepare || !gateway.Replica.IsPrimary)
-        {
-            gateway.SendPeer(outbound);
-            return;
-        }
         Splits++;
-        var original = outbound.Message.PrePrepare;
         for (var backup = 0; backup < gateway.Zone.Gateways.Count; backup++)
         {
             if (backup == gateway.Self) continue;

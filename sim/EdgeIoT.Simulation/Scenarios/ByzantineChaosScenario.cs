@@ -1,6 +1,5 @@
 using EdgeIoT.Simulation.Byzantine;
 using EdgeIoT.Simulation.Network;
-using EdgeIoT.Simulation.Nodes;
 
 namespace EdgeIoT.Simulation.Scenarios;
 
@@ -37,21 +36,7 @@ public sealed class ByzantineChaosScenario : Scenario
             Others: new LinkConditions(1, delayMaxMs, DropRate: random.NextDouble() * 0.04, DuplicateRate: 0.02, SlowRate: 0.03, SlowDelayMaxMs: 8 * delayMaxMs));
     }
 
-    public override void ScheduleFaults(FaultSchedule faults, Random random)
-    {
-        var world = faults.World;
-        var safetyMs = world.Setup.SafetyPhaseMs;
-        // Only correct gateways crash: the byzantine one already spends one of the f_R = 2.
-        var correct = world.ZoneGateways(0).Where(g => g.IsCorrect).ToList();
-        var atMs = (long)random.Next(200);
-        for (var i = 0; atMs < safetyMs - 2; i++)
-        {
-            SimGateway gateway = correct[random.Next(correct.Count)];
-            var downMs = 50 + random.Next(700);
-            if (atMs + downMs >= safetyMs) downMs = (int)(safetyMs - 1 - atMs);
-            if (random.Next(3) == 0) faults.Partition($"chaos-{i}", [gateway.Id], atMs, atMs + downMs);
-            else faults.CrashAndRestart(gateway.Id, atMs, downMs);
-            atMs += downMs + random.Next(400);
-        }
-    }
+    // Only correct gateways crash: the byzantine one already spends one of the f_R = 2.
+    public override void ScheduleFaults(FaultSchedule faults, Random random) =>
+        faults.Chaos(faults.World.ZoneGateways(0).Where(g => g.IsCorrect).ToList(), random);
 }

@@ -60,6 +60,25 @@ public sealed class FaultSchedule
         if (atMs + downMs < _world.Setup.SafetyPhaseMs) At(atMs + downMs, $"{target.Name} restarts", _ => target.Restart());
     }
 
+    /// <summary>
+    /// Back to back until the safety phase ends, one of <paramref name="gateways"/> at a time crashes and
+    /// restarts from its store (two times in three) or is cut off and healed, for 50-750 ms each, with up
+    /// to 400 ms of calm between: at most one of them is faulty at any moment.
+    /// </summary>
+    public void Chaos(IReadOnlyList<Nodes.SimGateway> gateways, Random random)
+    {
+        var safetyMs = _world.Setup.SafetyPhaseMs;
+        var atMs = (long)random.Next(200);
+        for (var i = 0; atMs < safetyMs - 2; i++)
+        {
+            var gateway = gateways[random.Next(gateways.Count)];
+            var downMs = Math.Min(50 + random.Next(700), safetyMs - 1 - atMs);
+            if (random.Next(3) == 0) Partition($"chaos-{i}", [gateway.Id], atMs, atMs + downMs);
+            else CrashAndRestart(gateway.Id, atMs, downMs);
+            atMs += downMs + random.Next(400);
+        }
+    }
+
     private sealed class FaultEvent(string description, Action<World> action) : SimEvent
     {
         public override void Run(World world)

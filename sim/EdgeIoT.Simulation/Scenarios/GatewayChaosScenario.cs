@@ -22,20 +22,6 @@ public sealed class GatewayChaosScenario : Scenario
             Others: new LinkConditions(1, delayMaxMs, DropRate: random.NextDouble() * 0.05, DuplicateRate: 0.02, SlowRate: 0.03, SlowDelayMaxMs: 8 * delayMaxMs));
     }
 
-    public override void ScheduleFaults(FaultSchedule faults, Random random)
-    {
-        var world = faults.World;
-        var safetyMs = world.Setup.SafetyPhaseMs;
-        var gateways = world.ZoneGateways(0);
-        var atMs = (long)random.Next(200);
-        for (var i = 0; atMs < safetyMs - 2; i++)
-        {
-            var gateway = gateways[random.Next(gateways.Count)];
-            var downMs = 50 + random.Next(700);
-            if (atMs + downMs >= safetyMs) downMs = (int)(safetyMs - 1 - atMs);
-            if (random.Next(3) == 0) faults.Partition($"chaos-{i}", [gateway.Id], atMs, atMs + downMs);
-            else faults.CrashAndRestart(gateway.Id, atMs, downMs);
-            atMs += downMs + random.Next(400);
-        }
-    }
+    public override void ScheduleFaults(FaultSchedule faults, Random random) =>
+        faults.Chaos(faults.World.ZoneGateways(0), random);
 }
