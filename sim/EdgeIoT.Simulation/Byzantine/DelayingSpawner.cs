@@ -40,3 +40,23 @@ public sealed class DelayingSpawner(int delayMs, double heldFraction) : GatewayS
         }
     }
 }
+
+/// <summary>
+/// §6.3's attack turned around: the gateway spawns every batch it commits on all executors at once,
+/// ignoring the invoker's gates (sequential spawning, conflict avoidance), signed with its own key and
+/// the batch's real certificate. Executors run whatever certified batch they get, and the verifier
+/// counts each executor's first VERIFY per k, so the stale reads of these early runs decide the batch:
+/// conflicting transactions abort whatever the correct gateways' invokers hold back. Any gateway can
+/// do it, primary or not.
+/// </summary>
+public sealed class RushingSpawner : GatewayStrategy
+{
+    public override bool IsByzantine => true;
+    public long Rushed { get; private set; }
+
+    public override void OnCommitted(SimGateway gateway, CommittedBatch batch)
+    {
+        Rushed++;
+        gateway.Spawn(new SpawnRequest(batch, Enumerable.Range(0, gateway.World.Registry.Executors.Members.Count).ToArray(), Respawn: false));
+    }
+}
