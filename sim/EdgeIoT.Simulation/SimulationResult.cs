@@ -56,7 +56,7 @@ public sealed record SimulationResult(
             liveness.MaxLatencyMs,
             CollectMetrics(world),
             NodeCounters(world),
-            Simulation.FormatTail(world, 12));
+            Simulation.FormatTail(world, world.Options.FailureTail));
     }
 
     /// <summary>Totals tests use as evidence that a scenario's faults happened and were handled.</summary>

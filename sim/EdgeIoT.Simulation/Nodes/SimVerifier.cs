@@ -152,7 +152,12 @@ public sealed class SimVerifier : SimNode
         foreach (var entry in batch.Entries)
         {
             if (entry.Status == TxStatus.Committed) Committed++;
-            else if (entry.Status == TxStatus.Aborted) Aborted++;
+            else if (entry.Status == TxStatus.Aborted)
+            {
+                Aborted++;
+                // Aborts are rare outside contention scenarios: keep why in the trace.
+                World.Trace.Record(new TraceEntry(World.Clock.NowMs, TraceKind.Notice, Id, Id, MessageKind.Verify, (long)entry.Seq, entry.Position, $"aborted {entry.Device}@{entry.Timestamp}: {entry.Reason}"));
+            }
             else Rejected++;
         }
     }
