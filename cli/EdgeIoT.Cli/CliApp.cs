@@ -2,6 +2,7 @@ using EdgeIoT.Cli.Commands;
 using EdgeIoT.Cli.Launch;
 using EdgeIoT.Core.Config;
 using EdgeIoT.Provisioning;
+using EdgeIoT.Simulation;
 
 namespace EdgeIoT.Cli;
 
@@ -15,7 +16,7 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<IHostComman
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
 
-    private static readonly string[] Reserved = ["sim", "bench"];
+    private static readonly string[] Reserved = ["bench"];
 
     /// <param name="stop">Cancelled on Ctrl-C or SIGTERM: a running command stops what it started and reports.</param>
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken stop = default)
@@ -36,6 +37,9 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<IHostComman
                     return await new UpCommand(output, error, hosts ?? HostBinaries.FromEnvironment, launchOptions ?? new LaunchOptions()).RunAsync(rest, stop);
                 case "audit":
                     return AuditCommand.Run(rest, output, error);
+                case "sim":
+                    // The deterministic simulator (sim/EdgeIoT.Simulation/README.md); it prints its own usage.
+                    return SimulationCli.Run(rest.ToArray(), output);
                 case "test":
                     await error.WriteLineAsync("edgeiot test: run it through the ./edgeiot script, which builds and runs `dotnet test`");
                     return ExitUsage;

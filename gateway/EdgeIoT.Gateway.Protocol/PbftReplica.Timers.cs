@@ -15,6 +15,8 @@ public sealed partial class PbftReplica
     /// <summary>Replicas that suspect the primary of the current view (this one included).</summary>
     private readonly HashSet<int> _suspicions = new();
     private ulong _suspectedView = ulong.MaxValue;
+    private long _suspectedTick;
+    private string _suspectReason = "";
 
     /// <summary>
     /// This replica's timer fired: tell the others and keep working in the view. f+1 suspicions mean at
@@ -25,9 +27,11 @@ public sealed partial class PbftReplica
     {
         if (_suspectedView == View) return;
         _suspectedView = View;
+        _suspectedTick = _tick;
+        _suspectReason = reason.Length > 200 ? reason[..200] : reason;
         Metrics.Suspicions++;
         _ready.Suspicions.Add((View, reason));
-        Broadcast(new Wire.PeerMessage { Suspect = new Wire.Suspect { View = View, Reason = reason.Length > 200 ? reason[..200] : reason } });
+        Broadcast(new Wire.PeerMessage { Suspect = new Wire.Suspect { View = View, Reason = _suspectReason } });
         CountSuspicion(Self, View);
     }
 
@@ -65,7 +69,18 @@ public sealed partial class PbftReplica
             Suspect("the primary did not answer the verifier's complaint in time (§5.1.4)");
             return;
         }
-        if (IsPrimary || _suspectedView == View) return;
+        if (IsPrimary) return;
+        if (_suspectedView == View)
+        {
+            // A SUSPECT sent once can be lost (a partition, a link reset); unheard, f+1 suspicions may
+            // never gather while the primary stalls the zone for good. Say it again each period.
+            if (_tick - _suspectedTick >= _retransmitTimeoutTicks)
+            {
+                _suspectedTick = _tick;
+                Broadcast(new Wire.PeerMessage { Suspect = new Wire.Suspect { View = View, Reason = _suspectReason } });
+            }
+            return;
+        }
         if (_pending.First is { } oldest && _tick - oldest.Value.ArrivalTick >= _requestTimeoutTicks && !WindowFull())
         {
             Suspect($"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1)");
@@ -103,6 +118,11 @@ public sealed partial class PbftReplica
         if (IsViewChanging) return;
         if (replace)
         {
+            // The verifier restarts τ_m when it sends REPLACE and complains again if the next primary
+            // fails too. A REPLACE that reaches us within τ_m of installing a view was about the
+            // previous primary (its copy to us was slow): acting on it would take this gateway out of
+            // the view alone.
+            if (_tick - _viewInstalledTick < _options.Protocol.Ticks(_options.Protocol.VerifierTimeoutMs)) return;
             StartViewChange(View + 1, $"the verifier asked to replace the primary: {reason}");
             return;
         }

@@ -24,6 +24,7 @@ public sealed partial class PbftReplica
     private long _viewChangeDeadlineTick = -1;
     private int _viewChangeTimeoutTicks;
     private ulong _newViewFetchedFor;
+    private long _viewInstalledTick;
 
     /// <summary>Starts (or escalates) a view change to <paramref name="view"/> because of <paramref name="reason"/>.</summary>
     public void StartViewChange(ulong view, string reason)
@@ -73,6 +74,10 @@ public sealed partial class PbftReplica
         NoteHigherView(from, body.NewView);
         // Adopt a proof of a higher h than ours: the verifier signed it.
         if (body.StableSeq > LowWatermark) AdvanceLowWatermark(body.StableSeq, body.StableProof.ToByteArray());
+        // A gateway that left our view has given up on its primary: that is its suspicion, even when
+        // its SUSPECT was lost. Without this a gateway that left alone is never followed, however
+        // many others suspect later (found by the simulator's gateway-chaos scenario).
+        if (!IsViewChanging && body.NewView > View) CountSuspicion(from, View);
 
         // Join: f+1 replicas asking for views above ours cannot all be faulty (Castro & Liskov §4.5.2).
         var higher = _viewChanges.Where(v => v.Key > (IsViewChanging ? TargetView : View))
@@ -190,6 +195,7 @@ public sealed partial class PbftReplica
         TargetView = View;
         _installingNewView = signed;
         _viewChangeDeadlineTick = -1;
+        _viewInstalledTick = _tick;
         _viewChangeTimeoutTicks = _options.Protocol.Ticks(_options.Protocol.ViewChangeTimeoutMs);
         _retransmitDeadlineTick = -1;
         Metrics.ViewsInstalled++;

@@ -92,44 +92,8 @@ internal sealed class GatewayNode
     /// <summary>A verifier notice (signature checked by the ingress), or one a backup forwarded to us as primary.</summary>
     private void OnNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
     {
-        switch (notice.KindCase)
-        {
-            case VerifierNotice.KindOneofCase.Decided:
-                if (!forwarded) OnDecided(notice.Decided, bytes);
-                break;
-            case VerifierNotice.KindOneofCase.ErrorSeq:
-                // The verifier waits for k_max (§5.1.3): the primary spawns it again; a backup forwards
-                // the complaint and starts Υ (§5.1.4).
-                // The verifier decides in order, so waiting for k_max says every earlier k is decided:
-                // a gateway that missed those notices (a restart) must not hold later batches behind them.
-                if (notice.ErrorSeq.Seq > 0) _invoker.OnDecided(notice.ErrorSeq.Seq - 1);
-                if (_invoker.RespawnNow(notice.ErrorSeq.Seq))
-                    _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
-                if (!forwarded) _replica.OnVerifierComplaint(replace: false, bytes, $"verifier waits for seq {notice.ErrorSeq.Seq}");
-                break;
-            case VerifierNotice.KindOneofCase.ErrorTx:
-                // A device asked the verifier about a transaction it never saw: order it.
-                if (_admit(notice.ErrorTx.Tx.ToByteArray()) is { } request && !_fault.DropsRequest(_replica)) _replica.Propose(request);
-                if (!forwarded) _replica.OnVerifierComplaint(replace: false, bytes, "verifier never saw a device's transaction");
-                break;
-            case VerifierNotice.KindOneofCase.Replace:
-                if (!forwarded) _replica.OnVerifierComplaint(replace: true, bytes, notice.Replace.Reason);
-                break;
-            case VerifierNotice.KindOneofCase.Ack:
-                _replica.OnVerifierAck();
-                break;
-        }
-    }
-
-    private void OnDecided(Decided decided, byte[] proof)
-    {
-        var digests = new List<Core.Crypto.Bytes32>(decided.Txs.Count);
-        foreach (var tx in decided.Txs)
-        {
-            if (Core.Crypto.Bytes32.TryCreate(tx.TxDigest.Span, out var digest)) digests.Add(digest);
-        }
-        _replica.OnDecided(decided.Seq, digests, proof);
-        _invoker.OnDecided(decided.Seq);
+        if (GatewayNotices.Apply(notice, bytes, forwarded, _replica, _invoker, _admit, request => { if (!_fault.DropsRequest(_replica)) _replica.Propose(request); }))
+            _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
     }
 
     private void Flush()
@@ -153,9 +117,7 @@ internal sealed class GatewayNode
         // The low watermark also moves on decisions learned from peers (view change, restore).
         _invoker.OnDecided(_replica.LowWatermark);
         foreach (var committed in ready.Committed) _invoker.OnCommitted(committed);
-        foreach (var (from, bytes) in ready.ForwardedNotices)
-            if (Core.Quorum.SignedMessages.TryParse(Signed.Parser, bytes, out var signed) && Core.Quorum.SignedMessages.TryParse(VerifierNotice.Parser, signed.Body.Span, out var notice))
-                OnNotice(notice, bytes, forwarded: true);
+        foreach (var (notice, bytes) in GatewayNotices.Forwarded(ready)) OnNotice(notice, bytes, forwarded: true);
         foreach (var (request, reason) in ready.Refused)
             _errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason)));
         _invoker.SetPrimary(_replica.IsPrimary);

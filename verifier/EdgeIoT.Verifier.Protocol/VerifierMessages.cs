@@ -31,6 +31,23 @@ public static class VerifierMessages
         return new VerifierNotice { IssuedMs = issuedMs, Decided = decided };
     }
 
+    /// <summary>Keys one read may ask for.</summary>
+    public const int MaxReadKeys = 4096;
+
+    /// <summary>POST /v1/read's answer: current values and versions of the keys asked for (Fig. 3 lines 17-18).</summary>
+    public static ReadResponse Read(ReadRequest read, ICommittedState state)
+    {
+        var response = new ReadResponse();
+        foreach (var key in read.Keys)
+        {
+            var value = state.Get(key);
+            var item = new ReadItem { Key = key, Found = value.Found, Version = value.Version };
+            if (value.Value is not null) item.Value = value.Value;
+            response.Items.Add(item);
+        }
+        return response;
+    }
+
     public static string ZoneOf(VerifierNotice notice) => notice.KindCase switch
     {
         VerifierNotice.KindOneofCase.Decided => notice.Decided.Zone,

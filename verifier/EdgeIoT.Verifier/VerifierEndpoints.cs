@@ -25,7 +25,7 @@ public sealed class VerifierEndpoints(
     ILogger logger)
 {
     public const string Protobuf = "application/x-protobuf";
-    public const int MaxReadKeys = 4096;
+    public const int MaxReadKeys = VerifierMessages.MaxReadKeys;
     private long _verifyRejected, _verifyAccepted, _verifyForDecided;
 
     private readonly VerifyAdmission _admission = new(registry);
@@ -82,15 +82,7 @@ public sealed class VerifierEndpoints(
         var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, 1 << 20, ct);
         if (body is null || !SignedMessages.TryParse(ReadRequest.Parser, body, out var read) || read.Keys.Count > MaxReadKeys)
             return Results.Text($"expected a ReadRequest of at most {MaxReadKeys} keys", statusCode: StatusCodes.Status400BadRequest);
-        var response = new ReadResponse();
-        foreach (var key in read.Keys)
-        {
-            var value = cache.Get(key);
-            var item = new ReadItem { Key = key, Found = value.Found, Version = value.Version };
-            if (value.Value is not null) item.Value = value.Value;
-            response.Items.Add(item);
-        }
-        return Results.Bytes(response.ToByteArray(), Protobuf);
+        return Results.Bytes(VerifierMessages.Read(read, cache).ToByteArray(), Protobuf);
     }
 
     /// <summary>

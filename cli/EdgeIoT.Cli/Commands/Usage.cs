@@ -22,11 +22,14 @@ public static class Usage
                       log, and every response a simulated device verified matches the log
                       [--dir data/local]
           test        run the test suites (./edgeiot test [dotnet test options])
-          sim, bench  not yet available
+          sim         the deterministic simulator: every scenario over seeds, or one seed replayed
+                      [--list] [--seeds N] [--seed X --scenario NAME] [--unsafe commit-quorum|verifier-quorum]
+                      [--soak MINUTES]   (edgeiot sim --help for the rest)
+          bench       not yet available
 
         exit codes: 0 success, 1 failure, 2 usage error
 
         """;
 
-    public const string Short = "usage: edgeiot <provision|up|audit|test> [options]   (`edgeiot help` lists the options)\n";
+    public const string Short = "usage: edgeiot <provision|up|sim|audit|test> [options]   (`edgeiot help` lists the options)\n";
 }
