@@ -42,8 +42,11 @@ public sealed class BatchExecution
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in _transactions)
-            if (entry.Transaction is { } tx && _core.Applications.TryGet(tx.App, out var app))
-                app.CollectReadHints(tx, keys);
+        {
+            if (entry.Transaction is not { } tx) continue;
+            keys.Add(SystemKeys.DeviceTimestamp(tx.DeviceId));
+            if (_core.Applications.TryGet(tx.App, out var app)) app.CollectReadHints(tx, keys);
+        }
         return keys;
     }
 
@@ -53,9 +56,10 @@ public sealed class BatchExecution
             throw new InvalidOperationException($"batch {Zone}/{Seq} still misses reads after {MaxRounds} rounds; an application reads keys it cannot name");
         var overlay = new Dictionary<string, StoredRead>(StringComparer.Ordinal);
         var missing = new HashSet<string>(StringComparer.Ordinal);
+        var timestamps = new Dictionary<string, ulong>(StringComparer.Ordinal);
         var outcomes = new Outcomes();
         for (var position = 0; position < _transactions.Length; position++)
-            outcomes.Items.Add(ExecuteOne(position, snapshot, overlay, missing));
+            outcomes.Items.Add(ExecuteOne(position, snapshot, overlay, missing, timestamps));
         if (missing.Count > 0) return ExecutionStep.NeedReads(missing);
 
         _core.Fault?.Corrupt(Zone, Seq, outcomes);
@@ -71,7 +75,8 @@ public sealed class BatchExecution
         return ExecutionStep.Done(_core.SignVerify(verify), outcomes);
     }
 
-    private TxOutcome ExecuteOne(int position, IReadOnlyDictionary<string, StoredRead> snapshot, Dictionary<string, StoredRead> overlay, HashSet<string> missing)
+    private TxOutcome ExecuteOne(int position, IReadOnlyDictionary<string, StoredRead> snapshot, Dictionary<string, StoredRead> overlay, HashSet<string> missing,
+        Dictionary<string, ulong> timestamps)
     {
         var entry = _transactions[position];
         var outcome = new TxOutcome { TxDigest = ByteString.CopyFrom(entry.Digest.ToArray()) };
@@ -82,6 +87,16 @@ public sealed class BatchExecution
             return Rejected(outcome, new Rejection(RejectReason.WrongZone, $"transaction is for zone {tx.Zone}, ordered by {Zone}"));
         if (!_core.Applications.TryGet(tx.App, out var application))
             return Rejected(outcome, new Rejection(RejectReason.UnknownApplication, $"application \"{tx.App}\" is not enabled"));
+
+        // A copy of an already decided transaction (a replay, or re-proposed by a restarted or
+        // byzantine gateway), or an older timestamp behind a newer one of the same device in this batch,
+        // is refused here rather than executed: later transactions must not read its writes only to be
+        // aborted when the verifier refuses it (decisions.md D18). The verifier still has the last word.
+        var timestampKey = SystemKeys.DeviceTimestamp(tx.DeviceId);
+        if (!snapshot.TryGetValue(timestampKey, out var decided)) missing.Add(timestampKey);
+        var newest = Math.Max(SystemKeys.ParseTimestamp(decided.Value), timestamps.GetValueOrDefault(tx.DeviceId));
+        if (tx.Timestamp <= newest)
+            return Rejected(outcome, new Rejection(RejectReason.StaleTimestamp, $"timestamp {tx.Timestamp} is not above the device's {newest}"));
 
         var state = new TxState(snapshot, overlay, missing);
         AppResult result;
@@ -101,6 +116,7 @@ public sealed class BatchExecution
 
         outcome.Status = TxStatus.Committed;
         outcome.Result = result.ResultJson;
+        timestamps[tx.DeviceId] = tx.Timestamp;
         foreach (var (key, seen) in state.Reads)
             outcome.Reads.Add(new KeyRead { Key = key, Found = seen.Found, Version = seen.Version });
         var version = KeyVersion.Of(_zoneIndex, Seq, position);

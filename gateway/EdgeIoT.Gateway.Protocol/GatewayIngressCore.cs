@@ -92,15 +92,7 @@ public sealed class GatewayIngressCore
     public bool TryAcceptNotice(ReadOnlySpan<byte> payload, out VerifierNotice notice, out string reason)
     {
         if (!_authenticator.VerifierNotice(payload, out notice, out reason)) return false;
-        var zone = notice.KindCase switch
-        {
-            VerifierNotice.KindOneofCase.Decided => notice.Decided.Zone,
-            VerifierNotice.KindOneofCase.ErrorSeq => notice.ErrorSeq.Zone,
-            VerifierNotice.KindOneofCase.ErrorTx => notice.ErrorTx.Zone,
-            VerifierNotice.KindOneofCase.Replace => notice.Replace.Zone,
-            VerifierNotice.KindOneofCase.Ack => notice.Ack.Zone,
-            _ => null,
-        };
+        var zone = PeerMessageAuthenticator.NoticeZone(notice);
         if (zone != _zone.Id)
         {
             reason = $"notice for zone {zone}";

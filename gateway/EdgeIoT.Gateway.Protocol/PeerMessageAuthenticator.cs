@@ -40,7 +40,13 @@ public sealed class PeerMessageAuthenticator(ZoneInfo zone, Bytes32 verifierKey,
             case PeerMessage.KindOneofCase.Committed:
                 return CommittedEntries(message.Committed, out reason);
             case PeerMessage.KindOneofCase.Forwarded:
-                return VerifierNotice(message.Forwarded.Notice.Span, out _, out reason);
+                if (!VerifierNotice(message.Forwarded.Notice.Span, out var forwarded, out reason)) return false;
+                if (NoticeZone(forwarded) != zone.Id)
+                {
+                    reason = $"a forwarded notice for zone {NoticeZone(forwarded)}";
+                    return false;
+                }
+                return true;
             case PeerMessage.KindOneofCase.Fetch:
             case PeerMessage.KindOneofCase.FetchNewView:
             case PeerMessage.KindOneofCase.Suspect:
@@ -247,6 +253,17 @@ public sealed class PeerMessageAuthenticator(ZoneInfo zone, Bytes32 verifierKey,
         reason = "";
         return true;
     }
+
+    /// <summary>The zone a verifier notice is about.</summary>
+    public static string? NoticeZone(VerifierNotice notice) => notice.KindCase switch
+    {
+        Wire.VerifierNotice.KindOneofCase.Decided => notice.Decided.Zone,
+        Wire.VerifierNotice.KindOneofCase.ErrorSeq => notice.ErrorSeq.Zone,
+        Wire.VerifierNotice.KindOneofCase.ErrorTx => notice.ErrorTx.Zone,
+        Wire.VerifierNotice.KindOneofCase.Replace => notice.Replace.Zone,
+        Wire.VerifierNotice.KindOneofCase.Ack => notice.Ack.Zone,
+        _ => null,
+    };
 
     /// <summary>A Signed{VerifierNotice} whose signature is the verifier's.</summary>
     public bool VerifierNotice(ReadOnlySpan<byte> bytes, out VerifierNotice notice, out string reason)

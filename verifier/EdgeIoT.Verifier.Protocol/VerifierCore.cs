@@ -230,6 +230,14 @@ public sealed partial class VerifierCore
 
         if (outcome.Status != TxStatus.Committed)
         {
+            // A copy of a transaction already decided (executors refuse stale copies, D18): its device
+            // must hear only the original decision, never a contradicting "rejected".
+            if (Identifiers.IsValid(outcome.Device) && TryFindDecided(outcome.Device, outcome.Timestamp, out var earlier) && earlier.TxDigest == txDigest)
+            {
+                Metrics.Duplicates++;
+                original = earlier;
+                return Entry(TxStatus.Rejected, "", $"{DuplicateReasonPrefix}{earlier.Zone}/{earlier.Seq}/{earlier.Position}");
+            }
             Metrics.Rejected++;
             return Entry(TxStatus.Rejected, "", string.IsNullOrEmpty(outcome.Reason) ? "rejected by the executors" : outcome.Reason);
         }

@@ -40,6 +40,11 @@ public static class VerifierMessages
         var response = new ReadResponse();
         foreach (var key in read.Keys)
         {
+            if (Core.Execution.SystemKeys.TryParseDeviceTimestamp(key, out var device))
+            {
+                response.Items.Add(new ReadItem { Key = key, Found = true, Value = Core.Execution.SystemKeys.Format(state.LastTimestamp(device)) });
+                continue;
+            }
             var value = state.Get(key);
             var item = new ReadItem { Key = key, Found = value.Found, Version = value.Version };
             if (value.Value is not null) item.Value = value.Value;

@@ -13,13 +13,14 @@ public sealed class CommittedStateCache : ICommittedState
 {
     private readonly VerifierDatabase _database;
     private readonly ConcurrentDictionary<string, StoredValue> _rows;
-    private readonly Dictionary<string, ulong> _timestamps;
+    // Read by the HTTP read endpoint while the verifier loop applies decisions.
+    private readonly ConcurrentDictionary<string, ulong> _timestamps;
 
     public CommittedStateCache(VerifierDatabase database)
     {
         _database = database;
         _rows = new ConcurrentDictionary<string, StoredValue>(database.ReadAllKv().Select(r => KeyValuePair.Create(r.Key, r.Value)), StringComparer.Ordinal);
-        _timestamps = database.ReadDeviceTimestamps();
+        _timestamps = new ConcurrentDictionary<string, ulong>(database.ReadDeviceTimestamps(), StringComparer.Ordinal);
     }
 
     public int RowCount => _rows.Count;

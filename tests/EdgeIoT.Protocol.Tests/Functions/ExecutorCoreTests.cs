@@ -117,4 +117,34 @@ public class ExecutorCoreTests
         Assert.True(Executions.Executor(network, 2, new WrongResultsFault()).TryAccept(Executions.SignedExecute(network, 1, batch), out var execution, out _, out _));
         Assert.Equal("forged-by-byzantine-executor", Executions.Run(execution, store).Outcomes!.Items[0].Writes[0].Value);
     }
+
+    [Fact]
+    public void A_copy_of_a_decided_transaction_is_refused_so_the_devices_next_transaction_does_not_read_its_writes()
+    {
+        // Found by the simulator (gateway-chaos): a restarted gateway re-proposed a decided transaction
+        // in the same batch as the device's next one.
+        using var network = new TestNetwork();
+        var store = new MemoryState(network);
+        var decided = network.Tx("d0", "kv", "rmw", new { key = "kv/1", value = "a" }, timestamp: 5);
+        var next = network.Tx("d0", "kv", "rmw", new { key = "kv/1", value = "b" }, timestamp: 6);
+        store.Timestamps["d0"] = 5;
+        Assert.True(Executions.Executor(network, 0).TryAccept(Executions.SignedExecute(network, 9, Executions.Batch(decided, next)), out var execution, out _, out _));
+        var outcomes = Executions.Run(execution, store).Outcomes!.Items;
+        Assert.Equal(TxStatus.Rejected, outcomes[0].Status);
+        Assert.StartsWith("stale-timestamp", outcomes[0].Reason);
+        Assert.Equal(TxStatus.Committed, outcomes[1].Status);
+        Assert.Equal(0UL, Assert.Single(outcomes[1].Reads).Version); // read storage, not the copy's write
+    }
+
+    [Fact]
+    public void An_older_timestamp_behind_a_newer_one_of_the_same_device_in_a_batch_is_refused()
+    {
+        using var network = new TestNetwork();
+        var store = new MemoryState(network);
+        var newer = network.Tx("d0", "kv", "update", new { key = "kv/1", value = "new" }, timestamp: 9);
+        var older = network.Tx("d0", "kv", "update", new { key = "kv/2", value = "old" }, timestamp: 8);
+        Assert.True(Executions.Executor(network, 0).TryAccept(Executions.SignedExecute(network, 1, Executions.Batch(newer, older)), out var execution, out _, out _));
+        var outcomes = Executions.Run(execution, store).Outcomes!.Items;
+        Assert.Equal([TxStatus.Committed, TxStatus.Rejected], outcomes.Select(o => o.Status).ToArray());
+    }
 }

@@ -35,13 +35,13 @@ internal static class Executions
     public static ExecutionStep Run(BatchExecution execution, MemoryState store)
     {
         var snapshot = new Dictionary<string, StoredRead>(StringComparer.Ordinal);
+        // Reads go through the verifier's read endpoint logic, as in production.
         void Fetch(IEnumerable<string> keys)
         {
-            foreach (var key in keys)
-            {
-                var stored = store.Get(key);
-                snapshot[key] = new StoredRead(stored.Found, stored.Value, stored.Version);
-            }
+            var request = new ReadRequest();
+            request.Keys.AddRange(keys);
+            foreach (var item in VerifierMessages.Read(request, store).Items)
+                snapshot[item.Key] = new StoredRead(item.Found, item.Found ? item.Value : null, item.Version);
         }
         Fetch(execution.ReadHints());
         while (true)

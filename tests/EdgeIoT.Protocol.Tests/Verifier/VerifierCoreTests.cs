@@ -116,9 +116,12 @@ public class VerifierCoreTests
         var store = new MemoryState(network);
         var core = new VerifierCore(network.Registry, store);
         var transfer = network.Tx("d0", "ledger", "transfer", new { from = "acct/1", to = "acct/2", amount = 100 });
-        foreach (var vote in Votes(network, store, 1, Executions.Batch(transfer))) core.OnVerify(vote);
+        // The replay's executors ran before the original was decided, so they could not refuse it.
+        var original = Votes(network, store, 1, Executions.Batch(transfer));
+        var replayVotes = Votes(network, store, 2, Executions.Batch(transfer));
+        foreach (var vote in original) core.OnVerify(vote);
         store.ApplyAll(core);
-        foreach (var vote in Votes(network, store, 2, Executions.Batch(transfer))) core.OnVerify(vote);
+        foreach (var vote in replayVotes) core.OnVerify(vote);
         var replay = Assert.Single(core.TakeReady());
         store.Apply(replay);
         core.Advance();
@@ -127,6 +130,24 @@ public class VerifierCoreTests
         Assert.StartsWith("duplicate of z1/1/0", replay.Entries[0].Reason);
         Assert.Equal(1UL, Assert.Single(replay.Resends).Seq);
         Assert.Equal("900", store.Get("acct/1").Value);
+    }
+
+    [Fact]
+    public void A_replay_executed_after_the_original_was_decided_is_refused_by_the_executors()
+    {
+        using var network = new TestNetwork();
+        var store = new MemoryState(network);
+        var core = new VerifierCore(network.Registry, store);
+        var transfer = network.Tx("d0", "ledger", "transfer", new { from = "acct/1", to = "acct/2", amount = 100 });
+        foreach (var vote in Votes(network, store, 1, Executions.Batch(transfer))) core.OnVerify(vote);
+        store.ApplyAll(core);
+        foreach (var vote in Votes(network, store, 2, Executions.Batch(transfer))) core.OnVerify(vote);
+        var replay = Assert.Single(core.TakeReady());
+        Assert.Equal(TxStatus.Rejected, replay.Entries[0].Status);
+        // The executors refused it as stale; the verifier recognises the copy and resends the original.
+        Assert.StartsWith(VerifierCore.DuplicateReasonPrefix, replay.Entries[0].Reason);
+        Assert.Equal(1UL, Assert.Single(replay.Resends).Seq);
+        Assert.Empty(replay.Writes);
     }
 
     [Fact]
@@ -193,5 +214,22 @@ public class VerifierCoreTests
         Assert.Equal("d0", entry.Device);
         Assert.Empty(decided.Writes);
         Assert.Equal(entry.Timestamp, decided.DeviceTimestamps["d0"]);
+    }
+
+    [Fact]
+    public void A_batch_holding_one_transaction_twice_gives_its_device_one_decision()
+    {
+        // Found by the simulator (equivocating-primary): executors refuse the second copy as stale, and
+        // the device must not hear "rejected" for the transaction it was just told is committed.
+        using var network = new TestNetwork();
+        var store = new MemoryState(network);
+        var core = new VerifierCore(network.Registry, store);
+        var transfer = network.Tx("d0", "ledger", "transfer", new { from = "acct/1", to = "acct/2", amount = 10 });
+        foreach (var vote in Votes(network, store, 1, Executions.Batch(transfer, transfer))) core.OnVerify(vote);
+        var decided = Assert.Single(core.TakeReady());
+        Assert.Equal(TxStatus.Committed, decided.Entries[0].Status);
+        Assert.StartsWith(VerifierCore.DuplicateReasonPrefix, decided.Entries[1].Reason);
+        var responses = VerifierMessages.ResponsesFor(decided).Select(VerifierMessages.ToResponse).ToList();
+        Assert.All(responses, r => Assert.Equal("committed", r.Status));
     }
 }
