@@ -49,10 +49,17 @@ public sealed partial class PbftReplica
             CutBatches(force: true);
     }
 
-    /// <summary>Proposes full batches, and with <paramref name="force"/> a partial one, while the window has room.</summary>
+    /// <summary>
+    /// Proposes full batches while the window has room, and with <paramref name="force"/> (the batch
+    /// timer) a partial one while few batches are undecided (adaptive batching).
+    /// </summary>
     private void CutBatches(bool force)
     {
         var batchSize = _options.Protocol.BatchSizeMax;
+        var pipelineFull = NextSeq - 1 - LowWatermark >= (ulong)_options.Protocol.PartialBatchesInFlightMax;
+        if (force && pipelineFull && _pending.Count < batchSize)
+            return; // keep the expired timer: the partial batch goes as soon as a decision frees the pipeline
+        if (pipelineFull) force = false;
         while (_pending.Count > 0 && NextSeq <= HighWatermark && (force || _pending.Count >= batchSize))
         {
             var batch = new Batch();

@@ -40,8 +40,9 @@ public sealed partial class PbftReplica
         MarkViewDirty();
         if (IsPrimary && _pending.Count > 0)
         {
-            // The window has room again: propose what waited. A partial batch waits for its timer.
-            CutBatches(force: false);
+            // The window has room again: propose what waited; a partial batch whose timer already
+            // expired goes now (adaptive batching held it back).
+            CutBatches(force: _batchStartTick >= 0 && _tick - _batchStartTick >= _batchTimeoutTicks);
             if (_batchStartTick < 0 && _pending.Count > 0) _batchStartTick = _tick;
         }
     }

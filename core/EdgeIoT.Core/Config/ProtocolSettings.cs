@@ -16,6 +16,13 @@ public sealed class ProtocolSettings
     public int BatchTimeoutMs { get; set; } = 2;
     /// <summary>Sequence numbers in flight above the last decided one (PBFT's watermark window L).</summary>
     public int WindowBatches { get; set; } = 64;
+    /// <summary>
+    /// Adaptive batching: the primary cuts a partial batch on its timer only while fewer than this many
+    /// batches are undecided. Under load, requests then gather into larger batches instead of paying the
+    /// per-batch cost (signatures, HTTP requests, a SQL commit) many times; full batches go regardless,
+    /// up to the window.
+    /// </summary>
+    public int PartialBatchesInFlightMax { get; set; } = 4;
     /// <summary>Requests a primary queues before it refuses more with "overloaded".</summary>
     public int PendingRequestsMax { get; set; } = 20_000;
     /// <summary>The protocol cores' clock resolution: hosts call Tick() every TickMs.</summary>
@@ -72,6 +79,7 @@ public sealed class ProtocolSettings
         if (BatchTimeoutMs is < 0 or > 10_000) yield return $"protocol.batchTimeoutMs {BatchTimeoutMs} must be within 0..10000";
         if (WindowBatches is < 1 or > 100_000) yield return $"protocol.windowBatches {WindowBatches} must be within 1..100000";
         if (PendingRequestsMax < BatchSizeMax) yield return "protocol.pendingRequestsMax must be at least batchSizeMax";
+        if (PartialBatchesInFlightMax < 1) yield return "protocol.partialBatchesInFlightMax must be at least 1";
         if (TickMs is < 1 or > 1000) yield return $"protocol.tickMs {TickMs} must be within 1..1000";
         if (CheckpointInterval < 1) yield return "protocol.checkpointInterval must be >= 1";
         if (VerifierPendingMax < WindowBatches) yield return "protocol.verifierPendingMax must be at least windowBatches";

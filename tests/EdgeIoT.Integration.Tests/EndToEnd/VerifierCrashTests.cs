@@ -40,7 +40,9 @@ public sealed class VerifierCrashTests(ITestOutputHelper output)
         output.WriteLine($"answered before the crash: {answeredAtCrash}; retries: {results.Sum(r => r.Retries)}");
 
         Assert.Equal(750, results.Count);
-        Assert.Contains(results, r => r.Retries > 0); // the crash caught transactions in flight
+        // The crash came mid-run. Whether devices had to retry depends on how fast the verifier came
+        // back: executors re-POST their VERIFY, so a quick restart answers within the device timeout.
+        Assert.InRange(answeredAtCrash, 150, 749);
         Assert.All(results, r => Assert.True(r.Outcome is DeviceOutcome.Committed or DeviceOutcome.Aborted, $"{r.Outcome}: {r.Reason}"));
         // Devices touch disjoint keys, so aborts come only from the crash: batches in flight are
         // re-executed against a newer state and their executors disagree (aborted, never applied).
