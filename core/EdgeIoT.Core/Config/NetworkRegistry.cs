@@ -21,6 +21,7 @@ public sealed class NetworkRegistry : IDeviceDirectory
     public List<DeviceInfo> Devices { get; set; } = [];
     public ApplicationSettings Applications { get; set; } = new();
     public ProtocolSettings Protocol { get; set; } = new();
+    public GlobalSettings Global { get; set; } = new();
 
     private Dictionary<string, DeviceInfo>? _devices;
     private Dictionary<string, ZoneInfo>? _zones;
@@ -147,6 +148,7 @@ public sealed class NetworkRegistry : IDeviceDirectory
             CheckKey(problems, $"device {device.Id}", device.PublicKey);
         }
         problems.AddRange(Protocol.Validate());
+        if (Zones.Count > 0) problems.AddRange(Global.Validate(Zones));
         problems.AddRange(Applications.Validate());
         return problems;
     }

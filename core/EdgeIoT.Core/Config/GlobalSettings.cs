@@ -1,0 +1,68 @@
+namespace EdgeIoT.Core.Config;
+
+/// <summary>How the initiator of a global transaction is chosen (ziziphus §3.2.1, §3.2.2). In network.json: "stable-leader" or "leader-election".</summary>
+public enum GlobalLeaderMode
+{
+    /// <summary>One zone initiates every global transaction: no PROPOSE/PROMISE (§3.2.2, multi-Paxos).</summary>
+    StableLeader,
+    /// <summary>The destination zone initiates; PROPOSE/PROMISE elect it per request, randomized back-off on collisions.</summary>
+    LeaderElection,
+}
+
+/// <summary>
+/// Ziziphus parameters (network.json "global"): who leads global transactions, network-wide policies
+/// (ziziphus §2.2) and the global timers. Every gateway of every zone enforces the same policies, so a
+/// request that breaks one is refused identically everywhere.
+/// </summary>
+public sealed class GlobalSettings
+{
+    public GlobalLeaderMode Leader { get; set; } = GlobalLeaderMode.StableLeader;
+    /// <summary>The stable initiator zone (stable-leader mode); empty means the first zone of the registry.</summary>
+    public string StableZone { get; set; } = "";
+    /// <summary>Policy: a zone hosts at most this many devices.</summary>
+    public int ClientsPerZoneMax { get; set; } = 10_000;
+    /// <summary>Policy: a device migrates at most this many times per period.</summary>
+    public int MigrationsPerPeriodMax { get; set; } = 10;
+    /// <summary>The policy period, in milliseconds of the global clock (the device request's timestamp).</summary>
+    public long MigrationPeriodMs { get; set; } = 3_600_000;
+    /// <summary>A global step not answered within this long is queried again (§3.3 RESPONSE-QUERY).</summary>
+    public int StepTimeoutMs { get; set; } = 2000;
+    /// <summary>Upper bound of the randomized back-off after a ballot collision (leader election).</summary>
+    public int CollisionBackoffMaxMs { get; set; } = 500;
+    /// <summary>Global transactions in flight at one initiator; more wait in its queue.</summary>
+    public int InFlightMax { get; set; } = 64;
+    /// <summary>Migration requests an initiator queues before refusing with "overloaded".</summary>
+    public int PendingMax { get; set; } = 10_000;
+    /// <summary>
+    /// Emulated one-way wide-area delay between zones, in milliseconds, keyed "z1-z2" (either order).
+    /// The kernel here has no netem, so peer links add it in the transport (docs/zones.md).
+    /// </summary>
+    public Dictionary<string, int> ZoneDelaysMs { get; set; } = [];
+
+    public int DelayMs(string a, string b) =>
+        a == b ? 0
+        : ZoneDelaysMs.TryGetValue($"{a}-{b}", out var d) || ZoneDelaysMs.TryGetValue($"{b}-{a}", out d) ? d : 0;
+
+    public IEnumerable<string> Validate(IReadOnlyList<ZoneInfo> zones)
+    {
+        if (Leader == GlobalLeaderMode.StableLeader && StableZone.Length > 0 && zones.All(z => z.Id != StableZone))
+            yield return $"global.stableZone \"{StableZone}\" is not a zone of the network";
+        if (ClientsPerZoneMax < 1) yield return $"global.clientsPerZoneMax {ClientsPerZoneMax} must be at least 1";
+        if (MigrationsPerPeriodMax < 1) yield return $"global.migrationsPerPeriodMax {MigrationsPerPeriodMax} must be at least 1";
+        if (MigrationPeriodMs < 1) yield return $"global.migrationPeriodMs {MigrationPeriodMs} must be positive";
+        if (StepTimeoutMs is < 10 or > 600_000) yield return $"global.stepTimeoutMs {StepTimeoutMs} must be within 10..600000";
+        if (CollisionBackoffMaxMs is < 1 or > 60_000) yield return $"global.collisionBackoffMaxMs {CollisionBackoffMaxMs} must be within 1..60000";
+        if (InFlightMax is < 1 or > 10_000) yield return $"global.inFlightMax {InFlightMax} must be within 1..10000";
+        if (PendingMax is < 1 or > 1_000_000) yield return $"global.pendingMax {PendingMax} must be within 1..1000000";
+        foreach (var (pair, delay) in ZoneDelaysMs)
+        {
+            var parts = pair.Split('-');
+            if (parts.Length != 2 || parts.Any(p => zones.All(z => z.Id != p)))
+                yield return $"global.zoneDelaysMs key \"{pair}\" must name two zones of the network as \"a-b\"";
+            if (delay is < 0 or > 10_000) yield return $"global.zoneDelaysMs[{pair}] {delay} must be within 0..10000 ms";
+        }
+    }
+
+    /// <summary>The stable initiator zone's id.</summary>
+    public string StableZoneOr(IReadOnlyList<ZoneInfo> zones) => StableZone.Length > 0 ? StableZone : zones[0].Id;
+}
