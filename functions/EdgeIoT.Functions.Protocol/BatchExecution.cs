@@ -80,6 +80,12 @@ public sealed class BatchExecution
     {
         var entry = _transactions[position];
         var outcome = new TxOutcome { TxDigest = ByteString.CopyFrom(entry.Digest.ToArray()) };
+        if (entry.IsSystem)
+        {
+            // The verifier, which is trusted, interprets system entries; executors only vouch for the batch.
+            outcome.Status = TxStatus.System;
+            return outcome;
+        }
         if (entry.Transaction is not { } tx) return Rejected(outcome, entry.Rejection);
         outcome.Device = tx.DeviceId;
         outcome.Timestamp = tx.Timestamp;

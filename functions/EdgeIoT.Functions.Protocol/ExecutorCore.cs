@@ -63,6 +63,11 @@ public sealed class ExecutorCore
         for (var i = 0; i < transactions.Length; i++)
         {
             var raw = execute.Batch.Txs[i].ToByteArray();
+            if (SystemEntries.IsSystem(raw))
+            {
+                transactions[i] = new DecodedTx(txDigests[i], null, default) { IsSystem = true };
+                continue;
+            }
             transactions[i] = DeviceTransaction.TryDecode(raw, _registry, _registry.Protocol.MaxTxBytes, out var tx, out var txRejection)
                 ? new DecodedTx(txDigests[i], tx, default)
                 : new DecodedTx(txDigests[i], null, txRejection);
@@ -90,4 +95,8 @@ public sealed class ExecutorCore
 }
 
 /// <summary>A batch entry: its digest and either the decoded transaction or why it is invalid.</summary>
-public readonly record struct DecodedTx(Bytes32 Digest, DeviceTransaction? Transaction, Rejection Rejection);
+public readonly record struct DecodedTx(Bytes32 Digest, DeviceTransaction? Transaction, Rejection Rejection)
+{
+    /// <summary>A zone's system entry (LOCK/ADOPT, docs/zones.md): not executed, passed to the verifier.</summary>
+    public bool IsSystem { get; init; }
+}

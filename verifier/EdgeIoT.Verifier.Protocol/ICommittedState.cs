@@ -21,7 +21,21 @@ public interface ICommittedState
 
     /// <summary>k_max: the next sequence number to decide for the zone (1 for a new zone).</summary>
     ulong NextSeq(string zone);
+
+    /// <summary>The device's stored ownership (zone, history, migration lock); null when never stored,
+    /// in which case the device belongs to its home zone from the registry with an empty history.</summary>
+    DeviceOwnership? Ownership(string device);
 }
+
+/// <summary>
+/// Which zone serves a device, its records digest (<see cref="Core.Execution.HistoryChain"/>) and, while
+/// a migration is under way, the lock the source zone ordered (docs/zones.md).
+/// </summary>
+public sealed record DeviceOwnership(string Zone, Bytes32 History, ulong HistoryCount, MigrationLock? Lock);
+
+/// <summary>A device locked in its zone for a migration to <see cref="ToZone"/> under a ballot.</summary>
+public sealed record MigrationLock(ulong BallotN, string BallotZone, string ToZone, Bytes32 History, ulong HistoryCount,
+    ulong RequestTimestamp, Bytes32 RequestDigest, ulong LockSeq);
 
 public readonly record struct StoredValue(bool Found, string? Value, ulong Version)
 {
@@ -55,4 +69,10 @@ public sealed record DecidedBatch(
     IReadOnlyList<DecidedEntry> Entries,
     IReadOnlyList<AppliedWrite> Writes,
     IReadOnlyDictionary<string, ulong> DeviceTimestamps,
-    IReadOnlyList<DecidedEntry> Resends);
+    IReadOnlyList<DecidedEntry> Resends)
+{
+    /// <summary>Devices whose ownership changed in this batch (history grew, locked, adopted).</summary>
+    public IReadOnlyDictionary<string, DeviceOwnership> Ownership { get; init; } = new Dictionary<string, DeviceOwnership>();
+    /// <summary>What the verifier did with the batch's LOCK and ADOPT entries.</summary>
+    public IReadOnlyList<MigrationReceipt> Migrations { get; init; } = [];
+}

@@ -31,6 +31,7 @@ public sealed partial class VerifierCore
     private readonly Dictionary<string, StoredValue> _unpersistedWrites = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _unpersistedTimestamps = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Device, ulong Timestamp), DecidedEntry> _unpersistedEntries = new();
+    private readonly Dictionary<string, DeviceOwnership> _unpersistedOwnership = new(StringComparer.Ordinal);
     private readonly List<DecidedBatch> _ready = [];
     private bool _awaitingAdvance;
     private long _tick;
@@ -113,6 +114,7 @@ public sealed partial class VerifierCore
         _unpersistedWrites.Clear();
         _unpersistedTimestamps.Clear();
         _unpersistedEntries.Clear();
+        _unpersistedOwnership.Clear();
         _awaitingAdvance = false;
     }
 
@@ -163,15 +165,21 @@ public sealed partial class VerifierCore
         var writes = new List<AppliedWrite>();
         var timestamps = new Dictionary<string, ulong>(StringComparer.Ordinal);
         var resends = new List<DecidedEntry>();
+        var ownership = new Dictionary<string, DeviceOwnership>(StringComparer.Ordinal);
+        var migrations = new List<MigrationReceipt>();
         for (var position = 0; position < outcomes.Items.Count; position++)
         {
             var outcome = outcomes.Items[position];
             var raw = batch.Txs[position].ToByteArray();
-            var entry = DecideOne(zone, slot.Seq, position, outcome, txDigests[position], raw, writes, timestamps, out var original);
+            // System entries are read from the certified batch itself, whatever the executors said of them.
+            DecidedEntry? original = null;
+            var entry = Core.Execution.SystemEntries.IsSystem(raw)
+                ? DecideSystem(zone, slot.Seq, position, txDigests[position], raw, timestamps, ownership, migrations)
+                : DecideOne(zone, slot.Seq, position, outcome, txDigests[position], raw, writes, timestamps, ownership, out original);
             entries.Add(entry);
             if (original is not null) resends.Add(original);
         }
-        var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends);
+        var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends) { Ownership = ownership, Migrations = migrations };
         _ready.Add(decided);
         AcknowledgeDecided(decided);
         Metrics.BatchesDecided++;
@@ -222,7 +230,7 @@ public sealed partial class VerifierCore
     }
 
     private DecidedEntry DecideOne(ZoneProgress zone, ulong seq, int position, TxOutcome outcome, Bytes32 txDigest, byte[] raw,
-        List<AppliedWrite> writes, Dictionary<string, ulong> timestamps, out DecidedEntry? original)
+        List<AppliedWrite> writes, Dictionary<string, ulong> timestamps, Dictionary<string, DeviceOwnership> ownership, out DecidedEntry? original)
     {
         original = null;
         DecidedEntry Entry(TxStatus status, string result, string reason) =>
@@ -249,6 +257,18 @@ public sealed partial class VerifierCore
 
         if (StaleTimestamp(zone, seq, position, outcome.Device, outcome.Timestamp, txDigest, raw, out original) is { } stale) return stale;
 
+        // Ziziphus §3.1: a zone commits only its own, unlocked devices' transactions; this is where the
+        // lock point is exact, since each zone's batches are decided in k order (docs/zones.md).
+        if (OwnershipProblem(zone.Zone, outcome.Device) is { } notHere)
+        {
+            Metrics.Aborted++;
+            Metrics.WrongZone++;
+            SetTimestamp(outcome.Device, outcome.Timestamp, timestamps);
+            var refused = Entry(TxStatus.Aborted, "", notHere);
+            _unpersistedEntries[(refused.Device, refused.Timestamp)] = refused;
+            return refused;
+        }
+
         // ccheck (Fig. 3 lines 30-32): every read must still be current.
         foreach (var read in outcome.Reads)
         {
@@ -271,6 +291,7 @@ public sealed partial class VerifierCore
             _unpersistedWrites[write.Key] = new StoredValue(!write.Deleted, value, version);
         }
         SetTimestamp(outcome.Device, outcome.Timestamp, timestamps);
+        AppendHistory(outcome.Device, txDigest, ownership);
         Metrics.Committed++;
         var committed = Entry(TxStatus.Committed, outcome.Result, "");
         _unpersistedEntries[(committed.Device, committed.Timestamp)] = committed;
@@ -344,4 +365,5 @@ public sealed class VerifierMetrics
     public long VotesCounted, VotesForDecided, VotesTooFarAhead, DuplicateVotes, MalformedQuorums;
     public long BatchesDecided, BatchesAbortedWithoutQuorum, Committed, Aborted, Rejected, Duplicates;
     public long Complaints, Replacements;
+    public long WrongZone, DevicesLocked, DevicesAdopted, MigrationEntriesRefused;
 }

@@ -13,14 +13,18 @@ public static class VerifierMessages
         {
             TxStatus.Committed => VerifierResponse.Committed,
             TxStatus.Aborted => VerifierResponse.Aborted,
+            TxStatus.System => VerifierResponse.Committed, // an ADOPT answering a migration request
+
             _ => VerifierResponse.Rejected,
         },
-        entry.Status == TxStatus.Committed ? entry.Result : null,
-        entry.Status == TxStatus.Committed ? null : entry.Reason);
+        entry.Status is TxStatus.Committed or TxStatus.System ? entry.Result : null,
+        entry.Status is TxStatus.Committed or TxStatus.System ? null : entry.Reason);
 
-    /// <summary>Entries whose device hears about them: a duplicate's device hears the original decision instead.</summary>
+    /// <summary>Entries whose device hears about them: a duplicate's device hears the original decision
+    /// instead; of system entries only an applied ADOPT answers a device (its migration request).</summary>
     public static IEnumerable<DecidedEntry> ResponsesFor(DecidedBatch batch) =>
-        batch.Entries.Where(e => Identifiers.IsValid(e.Device) && !e.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal))
+        batch.Entries.Where(e => Identifiers.IsValid(e.Device) && !e.Reason.StartsWith(VerifierCore.DuplicateReasonPrefix, StringComparison.Ordinal)
+                && (e.Status != TxStatus.System || e.Timestamp > 0))
             .Concat(batch.Resends);
 
     public static VerifierNotice Decided(DecidedBatch batch, ulong issuedMs)
@@ -28,6 +32,7 @@ public static class VerifierMessages
         var decided = new Decided { Zone = batch.Zone, Seq = batch.Seq };
         foreach (var entry in batch.Entries)
             decided.Txs.Add(new DecidedTx { Device = entry.Device, Timestamp = entry.Timestamp, Status = entry.Status, TxDigest = ByteString.CopyFrom(entry.TxDigest.ToArray()) });
+        decided.Migrations.AddRange(batch.Migrations);
         return new VerifierNotice { IssuedMs = issuedMs, Decided = decided };
     }
 

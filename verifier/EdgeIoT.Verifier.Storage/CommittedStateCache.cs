@@ -15,12 +15,14 @@ public sealed class CommittedStateCache : ICommittedState
     private readonly ConcurrentDictionary<string, StoredValue> _rows;
     // Read by the HTTP read endpoint while the verifier loop applies decisions.
     private readonly ConcurrentDictionary<string, ulong> _timestamps;
+    private readonly Dictionary<string, DeviceOwnership> _owners;
 
     public CommittedStateCache(VerifierDatabase database)
     {
         _database = database;
         _rows = new ConcurrentDictionary<string, StoredValue>(database.ReadAllKv().Select(r => KeyValuePair.Create(r.Key, r.Value)), StringComparer.Ordinal);
         _timestamps = new ConcurrentDictionary<string, ulong>(database.ReadDeviceTimestamps(), StringComparer.Ordinal);
+        _owners = database.ReadOwnership();
     }
 
     public int RowCount => _rows.Count;
@@ -33,6 +35,8 @@ public sealed class CommittedStateCache : ICommittedState
 
     public ulong NextSeq(string zone) => _database.NextSeq(zone);
 
+    public DeviceOwnership? Ownership(string device) => _owners.GetValueOrDefault(device);
+
     /// <summary>Applies batches the database has just persisted.</summary>
     public void Apply(IReadOnlyList<DecidedBatch> batches)
     {
@@ -40,6 +44,7 @@ public sealed class CommittedStateCache : ICommittedState
         {
             foreach (var write in batch.Writes) _rows[write.Key] = new StoredValue(write.Value is not null, write.Value, write.Version);
             foreach (var (device, ts) in batch.DeviceTimestamps) _timestamps[device] = ts;
+            foreach (var (device, owner) in batch.Ownership) _owners[device] = owner;
         }
     }
 }

@@ -15,9 +15,12 @@ namespace EdgeIoT.Verifier.Storage;
 /// </summary>
 public sealed class VerifierDatabase : IDisposable
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     private readonly SqliteConnection _connection;
     private readonly Statements _statements;
+    // Batches decided so far across all zones: each batch's place in the one commit order the
+    // verifier applied (zones interleave; shared keys make that order matter for a replay).
+    private ulong _decidedBatches;
 
     static VerifierDatabase() => SQLitePCL.Batteries_V2.Init();
 
@@ -51,13 +54,18 @@ public sealed class VerifierDatabase : IDisposable
                 status INTEGER NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL, tx BLOB NOT NULL,
                 PRIMARY KEY(zone, seq, pos)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS txlog_by_device ON txlog(device, ts);
-            CREATE TABLE IF NOT EXISTS devices(device TEXT PRIMARY KEY, last_ts INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS devices(device TEXT PRIMARY KEY, last_ts INTEGER NOT NULL,
+                zone TEXT, hist BLOB, hist_count INTEGER NOT NULL DEFAULT 0, lock TEXT) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS migrations(device TEXT NOT NULL, ballot_n INTEGER NOT NULL, ballot_zone TEXT NOT NULL,
+                from_zone TEXT NOT NULL, to_zone TEXT NOT NULL, hist BLOB NOT NULL, hist_count INTEGER NOT NULL,
+                adopt_seq INTEGER NOT NULL, PRIMARY KEY(device, ballot_n, ballot_zone)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS progress(zone TEXT PRIMARY KEY, next_seq INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS batches(zone TEXT NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL, txs INTEGER NOT NULL,
-                PRIMARY KEY(zone, seq)) WITHOUT ROWID;
+                ord INTEGER NOT NULL, PRIMARY KEY(zone, seq)) WITHOUT ROWID;
             """);
         var database = new VerifierDatabase(connection) { Path = path };
         database.Initialize(registry);
+        database._decidedBatches = ulong.Parse(database.Scalar("SELECT COALESCE(MAX(ord), 0) FROM batches") ?? "0");
         return database;
     }
 
@@ -106,7 +114,10 @@ public sealed class VerifierDatabase : IDisposable
             foreach (var write in batch.Writes) _statements.UpsertKv(write);
             foreach (var entry in batch.Entries) _statements.InsertLog(entry);
             foreach (var (device, ts) in batch.DeviceTimestamps) _statements.UpsertDevice(device, ts);
-            _statements.InsertBatch(batch);
+            foreach (var (device, owner) in batch.Ownership) _statements.UpsertOwnership(device, owner);
+            foreach (var receipt in batch.Migrations)
+                if (receipt.Adopt && receipt.Applied) _statements.InsertMigration(receipt, batch.Seq);
+            _statements.InsertBatch(batch, ++_decidedBatches);
             _statements.SetProgress(batch.Zone, batch.Seq + 1);
         }
         transaction.Commit();
@@ -135,6 +146,28 @@ public sealed class VerifierDatabase : IDisposable
         return result;
     }
 
+    /// <summary>Every device whose ownership was ever stored: zone, history and migration lock.</summary>
+    public Dictionary<string, DeviceOwnership> ReadOwnership()
+    {
+        var result = new Dictionary<string, DeviceOwnership>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT device, zone, hist, hist_count, lock FROM devices WHERE zone IS NOT NULL";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            result[reader.GetString(0)] = new DeviceOwnership(reader.GetString(1), new Bytes32((byte[])reader[2]), (ulong)reader.GetInt64(3),
+                reader.IsDBNull(4) ? null : OwnershipText.ParseLock(reader.GetString(4)));
+        return result;
+    }
+
+    /// <summary>Applied migrations in the order they were adopted: (device, from, to, history count, adopting zone's seq).</summary>
+    public IEnumerable<(string Device, string From, string To, ulong HistoryCount, ulong AdoptSeq)> ReadMigrations()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT device, from_zone, to_zone, hist_count, adopt_seq FROM migrations ORDER BY ballot_n, ballot_zone";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return (reader.GetString(0), reader.GetString(1), reader.GetString(2), (ulong)reader.GetInt64(3), (ulong)reader.GetInt64(4));
+    }
+
     public ulong NextSeq(string zone) =>
         Scalar("SELECT next_seq FROM progress WHERE zone = $zone", ("$zone", zone)) is { } text ? ulong.Parse(text) : 1;
 
@@ -142,11 +175,11 @@ public sealed class VerifierDatabase : IDisposable
     public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) =>
         _statements.TryFindDecided(device, timestamp, out entry);
 
-    /// <summary>The log in (zone, seq, pos) order, for audits and replays.</summary>
+    /// <summary>The log in the order the verifier decided it (batch by batch, across zones), for audits and replays.</summary>
     public IEnumerable<DecidedEntry> ReadLog()
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog ORDER BY zone, seq, pos";
+        command.CommandText = "SELECT t.zone, t.seq, t.pos, t.device, t.ts, t.digest, t.status, t.result, t.reason, t.tx FROM txlog t JOIN batches b ON b.zone = t.zone AND b.seq = t.seq ORDER BY b.ord, t.pos";
         using var reader = command.ExecuteReader();
         while (reader.Read()) yield return Statements.ReadEntry(reader);
     }
@@ -196,7 +229,7 @@ public sealed class VerifierDatabase : IDisposable
     /// <summary>Prepared statements reused for every commit.</summary>
     private sealed class Statements : IDisposable
     {
-        private readonly SqliteCommand _upsertKv, _insertLog, _upsertDevice, _setProgress, _findDecided, _insertBatch;
+        private readonly SqliteCommand _upsertKv, _insertLog, _upsertDevice, _setProgress, _findDecided, _insertBatch, _upsertOwnership, _insertMigration;
 
         public Statements(SqliteConnection connection)
         {
@@ -207,10 +240,15 @@ public sealed class VerifierDatabase : IDisposable
                 ("$digest", SqliteType.Blob), ("$status", SqliteType.Integer), ("$result", SqliteType.Text), ("$reason", SqliteType.Text), ("$tx", SqliteType.Blob));
             _upsertDevice = Command(connection, "INSERT INTO devices(device, last_ts) VALUES ($device, $ts) ON CONFLICT(device) DO UPDATE SET last_ts = excluded.last_ts",
                 ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
+            _upsertOwnership = Command(connection, "INSERT INTO devices(device, last_ts, zone, hist, hist_count, lock) VALUES ($device, 0, $zone, $hist, $count, $lock) ON CONFLICT(device) DO UPDATE SET zone = excluded.zone, hist = excluded.hist, hist_count = excluded.hist_count, lock = excluded.lock",
+                ("$device", SqliteType.Text), ("$zone", SqliteType.Text), ("$hist", SqliteType.Blob), ("$count", SqliteType.Integer), ("$lock", SqliteType.Text));
+            _insertMigration = Command(connection, "INSERT OR IGNORE INTO migrations(device, ballot_n, ballot_zone, from_zone, to_zone, hist, hist_count, adopt_seq) VALUES ($device, $n, $bz, $from, $to, $hist, $count, $seq)",
+                ("$device", SqliteType.Text), ("$n", SqliteType.Integer), ("$bz", SqliteType.Text), ("$from", SqliteType.Text), ("$to", SqliteType.Text),
+                ("$hist", SqliteType.Blob), ("$count", SqliteType.Integer), ("$seq", SqliteType.Integer));
             _setProgress = Command(connection, "INSERT INTO progress(zone, next_seq) VALUES ($zone, $next) ON CONFLICT(zone) DO UPDATE SET next_seq = excluded.next_seq",
                 ("$zone", SqliteType.Text), ("$next", SqliteType.Integer));
-            _insertBatch = Command(connection, "INSERT INTO batches(zone, seq, digest, txs) VALUES ($zone, $seq, $digest, $txs)",
-                ("$zone", SqliteType.Text), ("$seq", SqliteType.Integer), ("$digest", SqliteType.Blob), ("$txs", SqliteType.Integer));
+            _insertBatch = Command(connection, "INSERT INTO batches(zone, seq, digest, txs, ord) VALUES ($zone, $seq, $digest, $txs, $ord)",
+                ("$zone", SqliteType.Text), ("$seq", SqliteType.Integer), ("$digest", SqliteType.Blob), ("$txs", SqliteType.Integer), ("$ord", SqliteType.Integer));
             _findDecided = Command(connection, "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog WHERE device = $device AND ts = $ts AND status != 3 ORDER BY zone, seq, pos LIMIT 1",
                 ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
         }
@@ -226,6 +264,7 @@ public sealed class VerifierDatabase : IDisposable
         public void Enlist(SqliteTransaction? transaction)
         {
             _upsertKv.Transaction = _insertLog.Transaction = _upsertDevice.Transaction = _setProgress.Transaction = _insertBatch.Transaction = transaction;
+            _upsertOwnership.Transaction = _insertMigration.Transaction = transaction;
         }
 
         public void UpsertKv(AppliedWrite write)
@@ -259,8 +298,34 @@ public sealed class VerifierDatabase : IDisposable
             _upsertDevice.ExecuteNonQuery();
         }
 
-        public void InsertBatch(DecidedBatch batch)
+        public void UpsertOwnership(string device, DeviceOwnership owner)
         {
+            var p = _upsertOwnership.Parameters;
+            p[0].Value = device;
+            p[1].Value = owner.Zone;
+            p[2].Value = owner.History.ToArray();
+            p[3].Value = (long)owner.HistoryCount;
+            p[4].Value = owner.Lock is { } l ? OwnershipText.FormatLock(l) : DBNull.Value;
+            _upsertOwnership.ExecuteNonQuery();
+        }
+
+        public void InsertMigration(MigrationReceipt receipt, ulong adoptSeq)
+        {
+            var p = _insertMigration.Parameters;
+            p[0].Value = receipt.Device;
+            p[1].Value = (long)receipt.Ballot.N;
+            p[2].Value = receipt.Ballot.Zone;
+            p[3].Value = receipt.FromZone;
+            p[4].Value = receipt.ToZone;
+            p[5].Value = receipt.HistoryDigest.ToByteArray();
+            p[6].Value = (long)receipt.HistoryCount;
+            p[7].Value = (long)adoptSeq;
+            _insertMigration.ExecuteNonQuery();
+        }
+
+        public void InsertBatch(DecidedBatch batch, ulong order)
+        {
+            _insertBatch.Parameters[4].Value = (long)order;
             _insertBatch.Parameters[0].Value = batch.Zone;
             _insertBatch.Parameters[1].Value = (long)batch.Seq;
             _insertBatch.Parameters[2].Value = batch.BatchDigest.ToArray();
@@ -301,6 +366,8 @@ public sealed class VerifierDatabase : IDisposable
             _setProgress.Dispose();
             _findDecided.Dispose();
             _insertBatch.Dispose();
+            _upsertOwnership.Dispose();
+            _insertMigration.Dispose();
         }
     }
 }

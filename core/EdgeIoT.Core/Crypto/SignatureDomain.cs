@@ -18,6 +18,7 @@ public enum SignatureDomain : byte
     GatewayNotice = 8,
     PrePrepare = 9,
     Prepare = 10,
+    Endorse = 11,
 }
 
 public static class SignatureDomains

@@ -16,6 +16,7 @@ public sealed class MemoryCommittedState : ICommittedState
     private readonly Dictionary<string, ulong> _timestamps = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Device, ulong Timestamp), DecidedEntry> _decided = new();
     private readonly Dictionary<string, ulong> _nextSeq = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DeviceOwnership> _owners = new(StringComparer.Ordinal);
 
     public MemoryCommittedState(ApplicationSet applications)
     {
@@ -30,6 +31,8 @@ public sealed class MemoryCommittedState : ICommittedState
     public ulong LastTimestamp(string device) => _timestamps.TryGetValue(device, out var ts) ? ts : 0;
     public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) => _decided.TryGetValue((device, timestamp), out entry!);
     public ulong NextSeq(string zone) => _nextSeq.TryGetValue(zone, out var next) ? next : 1;
+    public DeviceOwnership? Ownership(string device) => _owners.GetValueOrDefault(device);
+    public IReadOnlyDictionary<string, DeviceOwnership> Owners => _owners;
 
     /// <summary>Writes, log entries, device timestamps and k_max of one decided batch, all at once.</summary>
     public void Persist(DecidedBatch batch)
@@ -40,9 +43,10 @@ public sealed class MemoryCommittedState : ICommittedState
             LogEntries++;
             // The SQL lookup returns the first non-rejected entry; a later one (which would break
             // exactly-once) stays in the log for the checkers to find, not here.
-            if (entry.Status != TxStatus.Rejected) _decided.TryAdd((entry.Device, entry.Timestamp), entry);
+            if (entry.Status != TxStatus.Rejected && entry.Timestamp > 0) _decided.TryAdd((entry.Device, entry.Timestamp), entry);
         }
         foreach (var (device, ts) in batch.DeviceTimestamps) _timestamps[device] = ts;
+        foreach (var (device, owner) in batch.Ownership) _owners[device] = owner;
         _nextSeq[batch.Zone] = batch.Seq + 1;
     }
 }

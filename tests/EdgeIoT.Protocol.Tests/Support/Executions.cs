@@ -19,13 +19,14 @@ internal static class Executions
         return batch;
     }
 
-    public static byte[] SignedExecute(TestNetwork network, ulong seq, Batch batch, int spawner = 0, int[]? signers = null, SigningKey? spawnerKey = null)
+    public static byte[] SignedExecute(TestNetwork network, ulong seq, Batch batch, int spawner = 0, int[]? signers = null, SigningKey? spawnerKey = null, string zone = "z1")
     {
         var digest = Batches.Digest(batch);
-        var statement = new CommitStatement("z1", 0, seq, digest);
-        var certificate = CommitCertificates.Build(statement, (signers ?? [0, 1, 2]).Select(i => (i, statement.Sign(network.GatewayKeys[i]))));
-        var execute = new Execute { Zone = "z1", Seq = seq, Batch = batch, Certificate = certificate };
-        return SignedMessages.Sign(execute, SignatureDomain.Execute, spawner, spawnerKey ?? network.GatewayKeys[spawner]).ToByteArray();
+        var keys = network.ZoneKeys[zone];
+        var statement = new CommitStatement(zone, 0, seq, digest);
+        var certificate = CommitCertificates.Build(statement, (signers ?? [0, 1, 2]).Select(i => (i, statement.Sign(keys[i]))));
+        var execute = new Execute { Zone = zone, Seq = seq, Batch = batch, Certificate = certificate };
+        return SignedMessages.Sign(execute, SignatureDomain.Execute, spawner, spawnerKey ?? keys[spawner]).ToByteArray();
     }
 
     public static ExecutorCore Executor(TestNetwork network, int index, IExecutorFault? fault = null) =>
@@ -68,6 +69,7 @@ internal sealed class MemoryState : ICommittedState
     public Dictionary<string, ulong> Timestamps { get; } = new(StringComparer.Ordinal);
     public Dictionary<(string, ulong), DecidedEntry> Log { get; } = new();
     public Dictionary<string, ulong> Next { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DeviceOwnership> Owners { get; } = new(StringComparer.Ordinal);
 
     public MemoryState(TestNetwork network)
     {
@@ -79,14 +81,16 @@ internal sealed class MemoryState : ICommittedState
     public ulong LastTimestamp(string device) => Timestamps.TryGetValue(device, out var ts) ? ts : 0;
     public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) => Log.TryGetValue((device, timestamp), out entry!);
     public ulong NextSeq(string zone) => Next.TryGetValue(zone, out var next) ? next : 1;
+    public DeviceOwnership? Ownership(string device) => Owners.GetValueOrDefault(device);
 
     /// <summary>What the verifier host does after persisting a decided batch.</summary>
     public void Apply(DecidedBatch batch)
     {
         foreach (var write in batch.Writes) Rows[write.Key] = new StoredValue(write.Value is not null, write.Value, write.Version);
         foreach (var (device, ts) in batch.DeviceTimestamps) Timestamps[device] = ts;
+        foreach (var (device, owner) in batch.Ownership) Owners[device] = owner;
         foreach (var entry in batch.Entries)
-            if (entry.Status != TxStatus.Rejected) Log[(entry.Device, entry.Timestamp)] = entry;
+            if (entry.Status != TxStatus.Rejected && entry.Timestamp > 0) Log[(entry.Device, entry.Timestamp)] = entry;
         Next[batch.Zone] = batch.Seq + 1;
     }
 

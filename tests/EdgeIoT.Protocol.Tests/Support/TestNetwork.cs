@@ -16,22 +16,24 @@ internal sealed class TestNetwork : IDisposable
     public Dictionary<string, SigningKey> DeviceKeys { get; } = new();
     private readonly Dictionary<string, ulong> _timestamps = new();
 
-    public TestNetwork(int f = 1, int executors = 3, int devices = 4, Action<ProtocolSettings>? protocol = null, int kvKeys = 100)
+    /// <summary>Gateway keys of every zone ("z1", "z2", …); <see cref="GatewayKeys"/> are z1's.</summary>
+    public Dictionary<string, SigningKey[]> ZoneKeys { get; } = new();
+
+    public TestNetwork(int f = 1, int executors = 3, int devices = 4, Action<ProtocolSettings>? protocol = null, int kvKeys = 100, int zones = 1)
     {
         GatewayKeys = Enumerable.Range(0, 3 * f + 1).Select(_ => SigningKey.Generate()).ToArray();
+        ZoneKeys["z1"] = GatewayKeys;
+        for (var z = 2; z <= zones; z++) ZoneKeys[$"z{z}"] = Enumerable.Range(0, 3 * f + 1).Select(_ => SigningKey.Generate()).ToArray();
         ExecutorKeys = Enumerable.Range(0, executors).Select(_ => SigningKey.Generate()).ToArray();
         VerifierKey = SigningKey.Generate();
         Registry = new NetworkRegistry
         {
-            Zones =
-            [
-                new ZoneInfo
-                {
-                    Id = "z1",
-                    FaultyGateways = f,
-                    Gateways = GatewayKeys.Select((k, i) => new GatewayInfo { Id = $"z1-g{i}", Index = i, PublicKey = KeyText.Format(k.PublicKey), PeerPort = 9000 + i }).ToList(),
-                },
-            ],
+            Zones = ZoneKeys.Select((zone, z) => new ZoneInfo
+            {
+                Id = zone.Key,
+                FaultyGateways = f,
+                Gateways = zone.Value.Select((k, i) => new GatewayInfo { Id = $"{zone.Key}-g{i}", Index = i, PublicKey = KeyText.Format(k.PublicKey), PeerPort = 9000 + 10 * z + i }).ToList(),
+            }).ToList(),
             Executors = new ExecutorPool
             {
                 Faulty = (executors - 1) / 2,
@@ -69,6 +71,6 @@ internal sealed class TestNetwork : IDisposable
 
     public void Dispose()
     {
-        foreach (var key in GatewayKeys.Concat(ExecutorKeys).Append(VerifierKey).Concat(DeviceKeys.Values)) key.Dispose();
+        foreach (var key in ZoneKeys.Values.SelectMany(k => k).Concat(ExecutorKeys).Append(VerifierKey).Concat(DeviceKeys.Values)) key.Dispose();
     }
 }
