@@ -48,17 +48,36 @@ public sealed class DeviceClient
         return SubmitSignedAsync(jws, timestamp, ct);
     }
 
+    /// <summary>
+    /// Moves this device to <paramref name="toZone"/> (ziziphus §3.2, docs/zones.md): the request goes to
+    /// the initiator zone — the stable zone, or the destination under leader election — and is answered by
+    /// the verifier once the destination adopted the device (then <see cref="DeviceIdentity.Zone"/> is
+    /// <paramref name="toZone"/>), or refused by f_R+1 gateways of the initiator zone with the reason.
+    /// </summary>
+    public async Task<DeviceResult> MigrateAsync(string toZone, CancellationToken ct = default)
+    {
+        var registry = _connection.Registry;
+        if (!registry.TryGetZone(toZone, out _)) throw new ArgumentException($"zone \"{toZone}\" is not in the network", nameof(toZone));
+        var initiator = registry.Global.Leader == Core.Config.GlobalLeaderMode.StableLeader ? registry.Global.StableZoneOr(registry.Zones) : toZone;
+        var (jws, timestamp) = Identity.SignMigration(toZone, initiator);
+        var result = await SubmitSignedAsync(jws, timestamp, ct, initiator);
+        if (result.Outcome == DeviceOutcome.Committed) Identity.Zone = toZone;
+        return result;
+    }
+
     /// <summary>Submits an already signed transaction (for example one prepared ahead of time).</summary>
-    public async Task<DeviceResult> SubmitSignedAsync(byte[] jws, ulong timestamp, CancellationToken ct = default)
+    /// <param name="zone">The zone it is addressed to; the device's own zone when null.</param>
+    public async Task<DeviceResult> SubmitSignedAsync(byte[] jws, ulong timestamp, CancellationToken ct = default, string? zone = null)
     {
         var digest = Sha256Digest.Of(jws);
-        var pending = new Pending(digest);
+        zone ??= Identity.Zone;
+        var pending = new Pending(digest, zone);
         if (!_pending.TryAdd(timestamp, pending)) throw new InvalidOperationException($"timestamp {timestamp} is already in flight");
         var clock = Stopwatch.StartNew();
         var retries = 0;
         try
         {
-            var topic = _connection.Topics.ZoneTransactions(Identity.Zone);
+            var topic = _connection.Topics.ZoneTransactions(zone);
             Publish(topic, jws);
             var timeoutMs = _options.ResponseTimeoutMs;
             while (true)
@@ -143,13 +162,13 @@ public sealed class DeviceClient
     {
         if (!JwsCompact.TryParse(payload.Span, 16 * 1024, out var jws, out _)) return;
         var (zone, gateway) = FindGateway(jws.KeyId);
-        if (gateway is null || zone != Identity.Zone || !jws.VerifySignature(payload.Span, gateway.Key)) return;
+        if (gateway is null || !jws.VerifySignature(payload.Span, gateway.Key)) return;
         try
         {
             using var document = JsonDocument.Parse(jws.Payload);
             var root = document.RootElement;
             if (!root.TryGetProperty("ts", out var ts) || !root.TryGetProperty("tx", out var tx)) return;
-            if (!_pending.TryGetValue(ts.GetUInt64(), out var pending)) return;
+            if (!_pending.TryGetValue(ts.GetUInt64(), out var pending) || pending.Zone != zone) return;
             if (new Bytes32(Base64Url.Decode(tx.GetString() ?? "")) != pending.Digest) return;
             var reason = root.GetProperty("reason").GetString() ?? "";
             // A stale timestamp on our own pending transaction means a copy of it was already decided
@@ -173,10 +192,12 @@ public sealed class DeviceClient
         return (null, null);
     }
 
-    private sealed class Pending(Bytes32 digest)
+    private sealed class Pending(Bytes32 digest, string zone)
     {
         private readonly ConcurrentDictionary<string, string> _refusals = new(StringComparer.Ordinal);
         public Bytes32 Digest { get; } = digest;
+        /// <summary>The zone the transaction went to: only its gateways' refusals count.</summary>
+        public string Zone { get; } = zone;
         public TaskCompletionSource<VerifierResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource<string> Refusal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -33,14 +33,22 @@ public sealed class DeviceIdentity(string id, string zone, SigningKey key, TimeP
         return next;
     }
 
+    /// <summary>Builds and signs a migration request (docs/zones.md): app "sys", op "migrate", sent to the initiator zone.</summary>
+    public (byte[] Jws, ulong Timestamp) SignMigration(string toZone, string initiatorZone) =>
+        Sign(MigrationApp, MigrationOp, new Dictionary<string, string> { ["to"] = toZone }, zone: initiatorZone);
+
+    public const string MigrationApp = "sys", MigrationOp = "migrate";
+
     /// <summary>Builds and signs a transaction (docs/protocol.md "Device transaction").</summary>
-    public (byte[] Jws, ulong Timestamp) Sign(string app, string op, object? args, IReadOnlyCollection<string>? reads = null, IReadOnlyCollection<string>? writes = null)
+    /// <param name="zone">The zone the transaction is addressed to; the device's own zone unless it is a
+    /// migration request, which goes to the zone that initiates the migration.</param>
+    public (byte[] Jws, ulong Timestamp) Sign(string app, string op, object? args, IReadOnlyCollection<string>? reads = null, IReadOnlyCollection<string>? writes = null, string? zone = null)
     {
         var timestamp = NextTimestamp();
         var payload = new Dictionary<string, object?>
         {
             ["dev"] = Id,
-            ["zone"] = Zone,
+            ["zone"] = zone ?? Zone,
             ["ts"] = timestamp,
             ["app"] = app,
             ["op"] = op,

@@ -115,6 +115,12 @@ public sealed class GatewayIngressCore
         {
             var raw = tx.ToByteArray();
             if (_verified.Contains(Sha256Digest.Of(raw))) continue;
+            if (Core.Execution.SystemEntries.IsSystem(raw))
+            {
+                if (!SystemEntryAdmission.TryAdmit(raw, _registry, _zone.Id, out reason)) return false;
+                _verified.Add(Sha256Digest.Of(raw));
+                continue;
+            }
             if (!_admission.TryAdmit(raw, out var decoded, out var rejection))
             {
                 reason = $"contains an inadmissible transaction: {rejection}";
