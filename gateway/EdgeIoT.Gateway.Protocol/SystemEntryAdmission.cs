@@ -17,19 +17,12 @@ public static class SystemEntryAdmission
     {
         if (!SystemEntries.TryDecode(raw, out var entry, out var problem)) { reason = $"contains a bad system entry: {problem}"; return false; }
         var isLock = entry.KindCase == SystemEntry.KindOneofCase.Lock;
-        if (!StepCertificates.TryVerify(isLock ? entry.Lock : entry.Adopt, registry, out var step, out problem))
+        var valid = isLock
+            ? StepCertificates.TryVerifyLock(entry.Lock, registry, zone, out _, out problem)
+            : StepCertificates.TryVerifyAdopt(entry.Adopt, registry, zone, out _, out problem);
+        if (!valid)
         {
-            reason = $"contains a {(isLock ? "LOCK" : "ADOPT")} without a valid certificate: {problem}";
-            return false;
-        }
-        if (isLock && (step.Kind != GlobalStepKind.GlobalStepCommit || step.Order?.FromZone != zone))
-        {
-            reason = $"contains a LOCK that is not a certified COMMIT of a migration leaving zone {zone}";
-            return false;
-        }
-        if (!isLock && (step.Kind != GlobalStepKind.GlobalStepHistory || step.Zone == zone))
-        {
-            reason = "contains an ADOPT that is not another zone's certified HISTORY";
+            reason = $"contains an inadmissible {(isLock ? "LOCK" : "ADOPT")}: {problem}";
             return false;
         }
         reason = "";

@@ -54,7 +54,10 @@ public sealed partial class VerifierCore
             return Row("", 0, txDigest, "", problem);
         }
         var adopt = entry.KindCase == SystemEntry.KindOneofCase.Adopt;
-        if (!StepCertificates.TryVerify(adopt ? entry.Adopt : entry.Lock, _registry, out var step, out problem))
+        var certified = adopt
+            ? StepCertificates.TryVerifyAdopt(entry.Adopt, _registry, zone.Zone, out var step, out problem)
+            : StepCertificates.TryVerifyLock(entry.Lock, _registry, zone.Zone, out step, out problem);
+        if (!certified)
         {
             Metrics.MigrationEntriesRefused++;
             return Row("", 0, txDigest, "", $"{(adopt ? "ADOPT" : "LOCK")}: {problem}");

@@ -18,6 +18,7 @@ public enum SignatureDomain : byte
     GatewayNotice = 8,
     PrePrepare = 9,
     Prepare = 10,
+    /// <summary>A gateway's endorsement of a global step body (docs/zones.md): "edgeiot/v1/endorse\0".</summary>
     Endorse = 11,
 }
 

@@ -1,4 +1,3 @@
-using EdgeIoT.Core.Quorum;
 using EdgeIoT.Wire;
 using Google.Protobuf;
 
@@ -12,7 +11,8 @@ namespace EdgeIoT.Core.Execution;
 public static class SystemEntries
 {
     public const byte Marker = 0x00;
-    public const int MaxBytes = 2 * StepCertificates.MaxBodyBytes;
+    /// <summary>Largest system entry anyone accepts: a certified step (one device request, a few endorsements).</summary>
+    public const int MaxBytes = 32 * 1024;
 
     public static bool IsSystem(ReadOnlySpan<byte> raw) => raw.Length > 0 && raw[0] == Marker;
 

@@ -6,44 +6,209 @@ using Google.Protobuf;
 namespace EdgeIoT.Core.Quorum;
 
 /// <summary>
-/// Checking a zone's certificate on a global step (ziziphus §3.2.1): 2f+1 distinct, valid endorsements
-/// from registered gateways of the step's zone over the exact body bytes. Used by gateways (for the
-/// global protocol and to admit LOCK/ADOPT system entries) and by the verifier (for ADOPT).
+/// Certificates of the global protocol (docs/zones.md "Endorsement"): a <see cref="CertifiedStep"/> is a
+/// serialized <see cref="GlobalStep"/> and Ed25519 endorsements over <c>"edgeiot/v1/endorse\0" || body</c>
+/// from 2f+1 distinct registered gateways of <c>step.zone</c>. Pure and static: gateways check every
+/// step they receive with it, PBFT backups check LOCK and ADOPT system entries, and the verifier checks
+/// an ADOPT's HISTORY without referencing the gateway project.
 /// </summary>
 public static class StepCertificates
 {
-    /// <summary>Largest step body anyone accepts (a migration order carries one device envelope).</summary>
-    public const int MaxBodyBytes = 16 * 1024;
+    /// <summary>Largest step body anyone accepts: a device request (bounded by protocol.maxTxBytes) plus the step's own fields.</summary>
+    public static int BodyBytesMax(ProtocolSettings protocol) => protocol.MaxTxBytes + 2048;
 
-    public static bool TryVerify(CertifiedStep? certified, NetworkRegistry registry, out GlobalStep step, out string reason)
+    public static Endorsement Endorse(SigningKey key, int gateway, ReadOnlySpan<byte> body) => new()
     {
-        step = null!;
-        if (certified is null) { reason = "no certified step"; return false; }
-        if (certified.Body.Length > MaxBodyBytes) { reason = $"step body of {certified.Body.Length} bytes exceeds {MaxBodyBytes}"; return false; }
-        try
+        Gateway = (uint)gateway,
+        Signature = ByteString.CopyFrom(key.Sign(SignatureDomain.Endorse, body)),
+    };
+
+    public static bool VerifyEndorsement(ZoneInfo zone, Endorsement? endorsement, ReadOnlySpan<byte> body) =>
+        endorsement is not null && endorsement.Gateway < (uint)zone.Gateways.Count
+        && Ed25519.Verify(zone.Gateways[(int)endorsement.Gateway].Key, SignatureDomain.Endorse, body, endorsement.Signature.Span);
+
+    /// <summary>A certificate from endorsements already checked, ordered by gateway index.</summary>
+    public static CertifiedStep Build(ByteString body, IEnumerable<Endorsement> endorsements)
+    {
+        var step = new CertifiedStep { Body = body };
+        step.Endorsements.AddRange(endorsements.OrderBy(e => e.Gateway));
+        return step;
+    }
+
+    /// <summary>
+    /// Parses the body, checks its shape (<see cref="CheckShape"/>) and that 2f+1 distinct registered
+    /// gateways of <c>body.zone</c> endorsed exactly these bytes. Stops verifying at a quorum; duplicate
+    /// signers, unknown indices and bad signatures do not count.
+    /// </summary>
+    public static bool TryVerify(CertifiedStep? step, NetworkRegistry registry, out GlobalStep body, out string reason)
+    {
+        body = null!;
+        if (!TryParse(step, registry, out body, out var zone, out reason)) return false;
+        if (step!.Endorsements.Count > 2 * zone.Gateways.Count)
         {
-            step = GlobalStep.Parser.ParseFrom(certified.Body);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            reason = $"step body is not a GlobalStep: {e.Message}";
+            reason = $"{step.Endorsements.Count} endorsements, more than twice zone {zone.Id}'s {zone.Gateways.Count} gateways";
             return false;
         }
-        if (!registry.TryGetZone(step.Zone, out var zone)) { reason = $"step is endorsed by unknown zone \"{step.Zone}\""; return false; }
-        if (certified.Endorsements.Count > zone.Gateways.Count) { reason = $"{certified.Endorsements.Count} endorsements for a zone of {zone.Gateways.Count}"; return false; }
-        var seen = new bool[zone.Gateways.Count];
+        Span<bool> seen = stackalloc bool[zone.Gateways.Count];
         var valid = 0;
-        foreach (var endorsement in certified.Endorsements)
+        foreach (var endorsement in step.Endorsements)
         {
-            if (endorsement.Gateway >= (uint)zone.Gateways.Count || seen[endorsement.Gateway]) continue;
-            seen[endorsement.Gateway] = true;
-            if (endorsement.Signature.Length != 64) continue;
-            if (!Ed25519.Verify(zone.Gateways[(int)endorsement.Gateway].Key, SignatureDomain.Endorse, certified.Body.Span, endorsement.Signature.Span)) continue;
-            if (++valid == zone.QuorumSize) { reason = ""; return true; }
+            if (endorsement.Gateway >= (uint)zone.Gateways.Count || seen[(int)endorsement.Gateway]) continue;
+            if (!VerifyEndorsement(zone, endorsement, step.Body.Span)) continue;
+            seen[(int)endorsement.Gateway] = true;
+            if (++valid >= zone.QuorumSize)
+            {
+                reason = "";
+                return true;
+            }
         }
-        reason = $"only {valid} valid endorsements from zone {zone.Id}, {zone.QuorumSize} needed";
+        reason = $"{Describe(body)} has {valid} distinct valid endorsements, {zone.QuorumSize} (2f+1) of zone {zone.Id} needed";
         return false;
     }
 
-    public static byte[] Sign(SigningKey key, ReadOnlySpan<byte> body) => key.Sign(SignatureDomain.Endorse, body);
+    /// <summary><see cref="TryVerify(CertifiedStep?, NetworkRegistry, out GlobalStep, out string)"/> and the step is of <paramref name="kind"/>.</summary>
+    public static bool TryVerify(CertifiedStep? step, NetworkRegistry registry, GlobalStepKind kind, out GlobalStep body, out string reason)
+    {
+        if (!TryVerify(step, registry, out body, out reason)) return false;
+        if (body.Kind == kind) return true;
+        reason = $"expected a {kind} step, got {Describe(body)}";
+        return false;
+    }
+
+    /// <summary>
+    /// A LOCK system entry ordered by <paramref name="zone"/>: the certified COMMIT of a migration out of
+    /// that zone. PBFT backups admit the entry only when this holds (and their metadata does not say the
+    /// migration was refused); the verifier checks it again before locking the device.
+    /// </summary>
+    public static bool TryVerifyLock(CertifiedStep? commit, NetworkRegistry registry, string zone, out GlobalStep body, out string reason)
+    {
+        if (!TryVerify(commit, registry, GlobalStepKind.GlobalStepCommit, out body, out reason)) return false;
+        if (body.Order.FromZone == zone) return true;
+        reason = $"the COMMIT moves {body.Order.Device} out of {body.Order.FromZone}, not out of {zone}";
+        return false;
+    }
+
+    /// <summary>
+    /// An ADOPT system entry ordered by <paramref name="zone"/>: the certified HISTORY of a migration into
+    /// that zone, endorsed by the source zone. The verifier then checks the device is locked towards
+    /// <paramref name="zone"/> under <c>body.ballot</c> with the same history digest and count.
+    /// </summary>
+    public static bool TryVerifyAdopt(CertifiedStep? history, NetworkRegistry registry, string zone, out GlobalStep body, out string reason)
+    {
+        if (!TryVerify(history, registry, GlobalStepKind.GlobalStepHistory, out body, out reason)) return false;
+        if (body.Order.ToZone == zone) return true;
+        reason = $"the HISTORY moves {body.Device} to {body.Order.ToZone}, not to {zone}";
+        return false;
+    }
+
+    /// <summary>Parses a certified step's body and checks its shape, without checking endorsements.</summary>
+    public static bool TryParse(CertifiedStep? step, NetworkRegistry registry, out GlobalStep body, out ZoneInfo zone, out string reason)
+    {
+        body = null!;
+        zone = null!;
+        if (step is null) { reason = "no step"; return false; }
+        var max = BodyBytesMax(registry.Protocol);
+        if (step.Body.Length > max) { reason = $"step body of {step.Body.Length} bytes exceeds {max}"; return false; }
+        try
+        {
+            body = GlobalStep.Parser.ParseFrom(step.Body);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            reason = $"step body does not parse: {e.Message}";
+            return false;
+        }
+        if (!CheckShape(body, registry, out reason)) return false;
+        zone = registry.Zone(body.Zone);
+        return true;
+    }
+
+    /// <summary>
+    /// What every step of a kind must carry: a known endorsing zone, a ballot of a known zone, a slot,
+    /// the order (whose request digest is <c>request_digest</c>) where the kind has one, the initiator's
+    /// own zone for PROPOSE/ACCEPT/COMMIT, the source zone for HISTORY.
+    /// </summary>
+    public static bool CheckShape(GlobalStep body, NetworkRegistry registry, out string reason)
+    {
+        reason = "";
+        if (!registry.TryGetZone(body.Zone, out _)) { reason = $"step of unknown zone \"{Trim(body.Zone)}\""; return false; }
+        if (body.Ballot is null || body.Ballot.N == 0 || !registry.TryGetZone(body.Ballot.Zone, out _)) { reason = "step without a valid ballot"; return false; }
+        if (body.Previous is { } previous && previous.N != 0 && !registry.TryGetZone(previous.Zone, out _)) { reason = "previous ballot of unknown zone"; return false; }
+        if (body.Slot == 0) { reason = "step without a slot"; return false; }
+        var needsOrder = body.Kind switch
+        {
+            GlobalStepKind.GlobalStepPropose or GlobalStepKind.GlobalStepAccept or GlobalStepKind.GlobalStepAccepted
+                or GlobalStepKind.GlobalStepCommit or GlobalStepKind.GlobalStepHistory => true,
+            GlobalStepKind.GlobalStepPromise => body.Accepted is not null,
+            _ => (bool?)null,
+        };
+        if (needsOrder is null) { reason = $"unknown step kind {(int)body.Kind}"; return false; }
+        if (needsOrder.Value)
+        {
+            if (body.Order is null) { reason = $"{body.Kind} without an order"; return false; }
+            if (!registry.TryGetZone(body.Order.FromZone, out _) || !registry.TryGetZone(body.Order.ToZone, out _))
+            {
+                reason = $"order names unknown zones \"{Trim(body.Order.FromZone)}\" -> \"{Trim(body.Order.ToZone)}\"";
+                return false;
+            }
+            if (!Bytes32.TryCreate(body.RequestDigest.Span, out var digest) || digest != Sha256Digest.Of(body.Order.Request.Span))
+            {
+                reason = "request_digest is not SHA-256 of the order's request";
+                return false;
+            }
+        }
+        else if (body.Order is not null) { reason = "a PROMISE without an accepted ballot carries no order"; return false; }
+        if (body.Kind is GlobalStepKind.GlobalStepPromise && body.Accepted is { } accepted && (accepted.N == 0 || !registry.TryGetZone(accepted.Zone, out _)))
+        {
+            reason = "PROMISE names an invalid accepted ballot";
+            return false;
+        }
+        if (body.Kind is GlobalStepKind.GlobalStepPropose or GlobalStepKind.GlobalStepAccept or GlobalStepKind.GlobalStepCommit && body.Zone != body.Ballot.Zone)
+        {
+            reason = $"{body.Kind} endorsed by {body.Zone} for a ballot of {body.Ballot.Zone}";
+            return false;
+        }
+        if (body.Kind is GlobalStepKind.GlobalStepHistory)
+        {
+            if (body.Device != body.Order!.Device || body.Zone != body.Order.FromZone)
+            {
+                reason = "HISTORY must be endorsed by the order's source zone, for the order's device";
+                return false;
+            }
+            if (body.HistoryDigest.Length != Bytes32.Size) { reason = "HISTORY digest is not 32 bytes"; return false; }
+        }
+        return true;
+    }
+
+    public static string Describe(GlobalStep body) =>
+        $"{ShortKind(body.Kind)}(slot {body.Slot}, {Ballots.Format(body.Ballot)}, zone {Trim(body.Zone)})";
+
+    public static string ShortKind(GlobalStepKind kind) => kind switch
+    {
+        GlobalStepKind.GlobalStepPropose => "PROPOSE",
+        GlobalStepKind.GlobalStepPromise => "PROMISE",
+        GlobalStepKind.GlobalStepAccept => "ACCEPT",
+        GlobalStepKind.GlobalStepAccepted => "ACCEPTED",
+        GlobalStepKind.GlobalStepCommit => "COMMIT",
+        GlobalStepKind.GlobalStepHistory => "HISTORY",
+        _ => $"kind {(int)kind}",
+    };
+
+    private static string Trim(string text) => text.Length > 40 ? text[..40] + "…" : text;
+}
+
+/// <summary>Ballots ⟨n, z⟩: ordered by n, then by zone id (ordinal). The unset ballot is ⟨0, ""⟩, below all.</summary>
+public static class Ballots
+{
+    public static int Compare(Ballot? a, Ballot? b)
+    {
+        var an = a?.N ?? 0;
+        var bn = b?.N ?? 0;
+        if (an != bn) return an.CompareTo(bn);
+        return string.CompareOrdinal(a?.Zone ?? "", b?.Zone ?? "");
+    }
+
+    public static bool IsSet(Ballot? b) => b is not null && b.N != 0;
+
+    public static string Format(Ballot? b) => IsSet(b) ? $"<{b!.N},{b.Zone}>" : "<none>";
 }

@@ -65,7 +65,7 @@ public sealed class MigrationTests : IDisposable
         var certified = new CertifiedStep { Body = ByteString.CopyFrom(body) };
         var keys = _network.ZoneKeys[step.Zone];
         for (var i = 0; i < endorsers; i++)
-            certified.Endorsements.Add(new Endorsement { Gateway = (uint)i, Signature = ByteString.CopyFrom(StepCertificates.Sign(keys[i], body)) });
+            certified.Endorsements.Add(StepCertificates.Endorse(keys[i], i, body));
         return certified;
     }
 
@@ -76,22 +76,28 @@ public sealed class MigrationTests : IDisposable
         var timestamp = System.Text.Json.JsonDocument.Parse(parsed.Payload).RootElement.GetProperty("ts").GetUInt64();
         var commit = new GlobalStep
         {
-            Kind = GlobalStepKind.GlobalStepCommit, Zone = to, Ballot = new Ballot { N = ballot, Zone = to },
+            Kind = GlobalStepKind.GlobalStepCommit, Zone = to, Ballot = new Ballot { N = ballot, Zone = to }, Slot = ballot,
             RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(request).ToArray()),
             Order = new MigrationOrder { Device = device, FromZone = from, ToZone = to, Timestamp = timestamp, Request = ByteString.CopyFrom(request) },
         };
         return (SystemEntries.Encode(new SystemEntry { Lock = Certify(commit) }), request);
     }
 
-    private byte[] AdoptEntry(string device, string from, MigrationReceipt receipt, ulong? count = null) =>
-        SystemEntries.Encode(new SystemEntry
+    private byte[] AdoptEntry(string device, string from, MigrationReceipt receipt, byte[] request, ulong? count = null)
+    {
+        Assert.True(JwsCompact.TryParse(request, 4096, out var parsed, out _));
+        var timestamp = System.Text.Json.JsonDocument.Parse(parsed.Payload).RootElement.GetProperty("ts").GetUInt64();
+        return SystemEntries.Encode(new SystemEntry
         {
             Adopt = Certify(new GlobalStep
             {
-                Kind = GlobalStepKind.GlobalStepHistory, Zone = from, Ballot = receipt.Ballot, Device = device,
+                Kind = GlobalStepKind.GlobalStepHistory, Zone = from, Ballot = receipt.Ballot, Device = device, Slot = receipt.Ballot.N,
+                RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(request).ToArray()),
+                Order = new MigrationOrder { Device = device, FromZone = from, ToZone = receipt.ToZone, Timestamp = timestamp, Request = ByteString.CopyFrom(request) },
                 HistoryDigest = receipt.HistoryDigest, HistoryCount = count ?? receipt.HistoryCount,
             }),
         });
+    }
 
     private byte[] Rmw(string device, string zone, int key) => _network.Tx(device, "kv", "rmw", new { key = $"kv/{key}", value = "+" }, zone: zone);
 
@@ -116,7 +122,7 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(TxStatus.Aborted, early.Entries[0].Status);
         Assert.StartsWith("wrong-zone: device d0 is served by zone z1", early.Entries[0].Reason);
 
-        var adopted = Decide("z2", AdoptEntry("d0", "z1", receipt), Rmw("d0", "z2", 5));
+        var adopted = Decide("z2", AdoptEntry("d0", "z1", receipt, request), Rmw("d0", "z2", 5));
         Assert.True(Assert.Single(adopted.Migrations).Applied, adopted.Migrations[0].Reason);
         // The ADOPT answers the device's migration request: its timestamp and digest are the request's.
         var answer = Assert.Single(VerifierMessages.ResponsesFor(adopted), e => e.Status == TxStatus.System);
@@ -142,9 +148,9 @@ public sealed class MigrationTests : IDisposable
     public void An_adopt_whose_certified_history_differs_from_storage_moves_nothing()
     {
         Decide("z1", Rmw("d1", "z1", 0));
-        var (lockEntry, _) = LockEntry("d1", "z1", "z2");
+        var (lockEntry, request) = LockEntry("d1", "z1", "z2");
         var receipt = Decide("z1", lockEntry).Migrations.Single();
-        var refused = Decide("z2", AdoptEntry("d1", "z1", receipt, count: receipt.HistoryCount - 1)).Migrations.Single();
+        var refused = Decide("z2", AdoptEntry("d1", "z1", receipt, request, count: receipt.HistoryCount - 1)).Migrations.Single();
         Assert.False(refused.Applied);
         Assert.Contains("differs from storage", refused.Reason);
         Assert.Equal("z1", _core.Ownership("d1")!.Zone);
@@ -158,12 +164,13 @@ public sealed class MigrationTests : IDisposable
         var entry = SystemEntry.Parser.ParseFrom(lockEntry.AsSpan(1));
         while (entry.Lock.Endorsements.Count > 2) entry.Lock.Endorsements.RemoveAt(0);
         var weak = Decide("z1", SystemEntries.Encode(entry));
-        Assert.Contains("only 2 valid endorsements", weak.Entries[0].Reason);
+        Assert.Contains("has 2 distinct valid endorsements", weak.Entries[0].Reason);
         Assert.Null(_core.Ownership("d2")!.Lock);
 
         // A LOCK ordered by a zone that does not serve the device.
         var foreign = Decide("z2", LockEntry("d2", "z1", "z2", ballot: 2).Lock);
-        Assert.False(Assert.Single(foreign.Migrations).Applied);
+        Assert.Contains("not out of z2", foreign.Entries[0].Reason);
+        Assert.Empty(foreign.Migrations);
         Assert.Null(_core.Ownership("d2")!.Lock);
         _ = request;
     }
@@ -175,10 +182,10 @@ public sealed class MigrationTests : IDisposable
     public void The_audit_catches_a_corrupted_ownership(string corruption, string expected)
     {
         Decide("z1", Rmw("d0", "z1", 0));
-        var (lockEntry, _) = LockEntry("d0", "z1", "z2");
+        var (lockEntry, request) = LockEntry("d0", "z1", "z2");
         var receipt = Decide("z1", lockEntry).Migrations.Single();
         Decide("z2", Rmw("d3", "z1", 0));
-        Decide("z2", AdoptEntry("d0", "z1", receipt), Rmw("d0", "z2", 1));
+        Decide("z2", AdoptEntry("d0", "z1", receipt, request), Rmw("d0", "z2", 1));
         _database.Dispose();
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(_dir, "verifier.db")};Pooling=False"))
         {

@@ -1,0 +1,227 @@
+using EdgeIoT.Core.Envelope;
+using EdgeIoT.Core.Quorum;
+using EdgeIoT.Wire;
+using Google.Protobuf;
+
+namespace EdgeIoT.Gateway.Protocol.Global;
+
+/// <summary>
+/// The initiator role: device requests queue at every gateway of the initiator zone; the primary puts
+/// the oldest into the next slot (PROPOSE → ACCEPT → COMMIT, or ACCEPT → COMMIT for the stable leader in
+/// view 0), one slot at a time. A slot lost to a higher ballot or a silent majority is retried with a
+/// higher ballot after a random back-off up to collisionBackoffMaxMs.
+/// </summary>
+public sealed partial class GlobalCoordinator
+{
+    private sealed class PendingRequest(MigrationRequest request, long tick)
+    {
+        public MigrationRequest Request { get; } = request;
+        public long ArrivalTick { get; set; } = tick;
+        public bool Relayed { get; set; }
+    }
+
+    private enum Phase { Proposing, Accepting, Committing }
+
+    private sealed class Attempt(ulong slot, BallotKey ballot, MigrationOrder order, Phase phase, long tick)
+    {
+        public ulong Slot { get; } = slot;
+        public BallotKey Ballot { get; } = ballot;
+        public MigrationOrder Order { get; } = order;
+        public Phase Phase { get; set; } = phase;
+        public long PhaseTick { get; set; } = tick;
+        public long SentTick { get; set; } = tick;
+        public GlobalStep? Accept { get; set; }
+    }
+
+    private readonly LinkedList<PendingRequest> _requests = new();
+    private readonly HashSet<(string Device, ulong Timestamp)> _requestKeys = [];
+    private readonly int _backoffMaxTicks;
+    private Attempt? _attempt;
+    private long _backoffUntilTick;
+    /// <summary>The highest ballot n this gateway used per slot, so a retry goes higher.</summary>
+    private readonly Dictionary<ulong, ulong> _usedN = [];
+
+    /// <summary>
+    /// A device's migration envelope from MQTT (or relayed by a member). False, with the reason, when it
+    /// does not verify, is not a migration to a zone of the network, is not initiated by this zone, or the
+    /// queue is full. A request executed already is answered again (its refusal re-published).
+    /// </summary>
+    public bool OnMigrationRequest(byte[] jws, out Rejection rejection)
+    {
+        var accepted = Admit(jws, out rejection);
+        if (!accepted && rejection.Reason != RejectReason.None) Reject($"migration request: {rejection}");
+        Drive();
+        return accepted;
+    }
+
+    private bool Admit(byte[] jws, out Rejection rejection)
+    {
+        if (!MigrationRequests.TryDecode(jws, _registry, out var request, out rejection)) return false;
+        var initiator = MigrationRequests.InitiatorZone(_registry, request.ToZone);
+        if (initiator != Zone)
+        {
+            rejection = new(RejectReason.WrongZone, $"zone {initiator} initiates migrations to {request.ToZone}, not {Zone}");
+            return false;
+        }
+        if (request.Timestamp <= _metadata.LastTimestamp(request.Device))
+        {
+            var entry = _metadata.History.LastOrDefault(h => h.Device == request.Device && h.Timestamp == request.Timestamp);
+            if (entry is not null && entry.Outcome.StartsWith("refused: ", StringComparison.Ordinal))
+                _ready.DeviceRefusals.Add(new DeviceRefusal(request.Device, request.Timestamp, entry.Outcome["refused: ".Length..], "executed earlier"));
+            rejection = default;
+            return false;
+        }
+        if (!_requestKeys.Add((request.Device, request.Timestamp))) { rejection = default; return true; }
+        if (_requests.Count >= _settings.PendingMax)
+        {
+            _requestKeys.Remove((request.Device, request.Timestamp));
+            rejection = new(RejectReason.Overloaded, $"{_settings.PendingMax} migration requests are waiting");
+            return false;
+        }
+        _requests.AddLast(new PendingRequest(request, _tick));
+        Metrics.RequestsQueued++;
+        return true;
+    }
+
+    private void OnRelayed(RelayedRequest relayed)
+    {
+        Metrics.RequestsRelayed++;
+        if (!Admit(relayed.Request.ToByteArray(), out var rejection) && rejection.Reason != RejectReason.None)
+            Reject($"relayed migration request: {rejection}");
+    }
+
+    private void ForgetRequests(string device, ulong upToTimestamp)
+    {
+        for (var node = _requests.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Request.Device == device && node.Value.Request.Timestamp <= upToTimestamp)
+            {
+                _requestKeys.Remove((device, node.Value.Request.Timestamp));
+                _requests.Remove(node);
+            }
+            node = next;
+        }
+    }
+
+    /// <summary>Everything the primary starts on its own: answers, its slot, HISTORY steps.</summary>
+    private void Drive()
+    {
+        if (!IsPrimary) return;
+        DriveFollower();
+        DriveInitiator();
+        DriveHistory();
+    }
+
+    private void DriveInitiator()
+    {
+        if (_attempt is { } attempt)
+        {
+            ContinueAttempt(attempt);
+            return;
+        }
+        if (_tick < _backoffUntilTick) return;
+        var head = NextRequest();
+        if (head is null) return;
+        var slot = LastExecuted + 1;
+        if (_decided.ContainsKey(slot)) return;
+        var order = head.Request.ToOrder(_metadata.ZoneOf(head.Request.Device));
+        var state = Slot(slot);
+        var digest = ByteString.CopyFrom(MigrationRequests.Digest(order).ToArray());
+        if (IsStableLeader && View == 0 && state.HighestN == 0 && !_usedN.ContainsKey(slot))
+        {
+            var ballot = new BallotKey(1, Zone);
+            _usedN[slot] = 1;
+            var accept = new GlobalStep { Kind = GlobalStepKind.GlobalStepAccept, Slot = slot, Ballot = ballot.ToBallot(), Previous = PreviousBallot(slot), RequestDigest = digest, Order = order };
+            _attempt = new Attempt(slot, ballot, order, Phase.Accepting, _tick) { Accept = accept };
+            Metrics.Proposals++;
+            RequestEndorsement(accept, []);
+            return;
+        }
+        var n = Math.Max(state.HighestN, _usedN.GetValueOrDefault(slot)) + 1;
+        _usedN[slot] = n;
+        var proposal = new BallotKey(n, Zone);
+        _attempt = new Attempt(slot, proposal, order, Phase.Proposing, _tick);
+        Metrics.Proposals++;
+        RequestEndorsement(new GlobalStep { Kind = GlobalStepKind.GlobalStepPropose, Slot = slot, Ballot = proposal.ToBallot(), RequestDigest = digest, Order = order }, []);
+    }
+
+    private PendingRequest? NextRequest()
+    {
+        while (_requests.First is { } first)
+        {
+            var request = first.Value.Request;
+            if (request.Timestamp > _metadata.LastTimestamp(request.Device)) return first.Value;
+            _requestKeys.Remove((request.Device, request.Timestamp));
+            _requests.RemoveFirst();
+        }
+        return null;
+    }
+
+    private void ContinueAttempt(Attempt attempt)
+    {
+        if (attempt.Slot <= LastExecuted) { _attempt = null; return; }
+        var state = Slot(attempt.Slot);
+        if (state.HighestN > attempt.Ballot.N && attempt.Phase != Phase.Committing)
+        {
+            Metrics.Collisions++;
+            GiveUp();
+            return;
+        }
+        switch (attempt.Phase)
+        {
+            case Phase.Proposing when state.Promises.TryGetValue(attempt.Ballot, out var promises) && promises.Count >= ZoneQuorum:
+            {
+                var best = promises.Values.Select(p => p.Body).Where(p => Key(p.Accepted).IsSet).MaxBy(p => Key(p.Accepted));
+                var order = best?.Order ?? attempt.Order;
+                var accept = new GlobalStep
+                {
+                    Kind = GlobalStepKind.GlobalStepAccept, Slot = attempt.Slot, Ballot = attempt.Ballot.ToBallot(), Previous = PreviousBallot(attempt.Slot),
+                    RequestDigest = ByteString.CopyFrom(MigrationRequests.Digest(order).ToArray()), Order = order,
+                };
+                attempt.Accept = accept;
+                attempt.Phase = Phase.Accepting;
+                attempt.PhaseTick = attempt.SentTick = _tick;
+                RequestEndorsement(accept, promises.Values.Select(p => p.Step));
+                break;
+            }
+            case Phase.Accepting when state.Accepteds.TryGetValue(attempt.Ballot, out var accepteds) && accepteds.Count >= ZoneQuorum:
+            {
+                var accept = attempt.Accept!;
+                attempt.Phase = Phase.Committing;
+                attempt.PhaseTick = attempt.SentTick = _tick;
+                RequestEndorsement(new GlobalStep
+                {
+                    Kind = GlobalStepKind.GlobalStepCommit, Slot = attempt.Slot, Ballot = accept.Ballot, Previous = accept.Previous,
+                    RequestDigest = accept.RequestDigest, Order = accept.Order,
+                }, accepteds.Values.Select(a => a.Step));
+                break;
+            }
+            default:
+                if (_tick - attempt.PhaseTick >= 2 * _stepTicks)
+                {
+                    GiveUp();
+                    return;
+                }
+                if (_tick - attempt.SentTick >= _stepTicks)
+                {
+                    // Lost on the way (§3.3): send our zone's current step again.
+                    attempt.SentTick = _tick;
+                    var kind = attempt.Phase switch { Phase.Proposing => GlobalStepKind.GlobalStepPropose, Phase.Accepting => GlobalStepKind.GlobalStepAccept, _ => GlobalStepKind.GlobalStepCommit };
+                    if (state.Own.TryGetValue((kind, attempt.Ballot), out var own)) SendToOtherZones(Wrap(own));
+                    else if (kind == GlobalStepKind.GlobalStepCommit && _decided.TryGetValue(attempt.Slot, out var decided)) SendToOtherZones(Wrap(decided.Step));
+                }
+                break;
+        }
+    }
+
+    private void GiveUp()
+    {
+        Metrics.Retries++;
+        _attempt = null;
+        _backoffUntilTick = _tick + _random.Next(_backoffMaxTicks + 1);
+    }
+
+    /// <summary>⟨l, z_l⟩: the ballot under which this gateway executed the slot before (informational; slots order execution).</summary>
+    private Ballot? PreviousBallot(ulong slot) => _commits.TryGetValue(slot - 1, out var previous) ? previous.Body.Ballot : null;
+}
