@@ -24,16 +24,19 @@ public sealed class GatewayIngressCore
     private readonly PeerMessageAuthenticator _authenticator;
     private readonly VerifiedTxCache _verified;
 
-    public GatewayIngressCore(NetworkRegistry registry, ZoneInfo zone)
+    public GatewayIngressCore(NetworkRegistry registry, ZoneInfo zone, DevicePlacement? placement = null)
     {
         _registry = registry;
         _zone = zone;
-        _admission = new TxAdmission(registry, zone.Id);
+        Placement = placement ?? new DevicePlacement(registry);
+        _admission = new TxAdmission(registry, zone.Id, Placement);
         _authenticator = new PeerMessageAuthenticator(zone, registry.Verifier.Key, registry.Protocol);
         _verified = new VerifiedTxCache(4 * registry.Protocol.WindowBatches * registry.Protocol.BatchSizeMax);
     }
 
     public DeviceProgress Progress { get; } = new();
+    /// <summary>Where devices are served (the protocol loop updates it from the global metadata).</summary>
+    public DevicePlacement Placement { get; }
     public RefusalLimiter Refusals { get; } = new();
 
     /// <summary>A device transaction from MQTT: a request to order, or a refusal with its reason.</summary>
@@ -60,7 +63,7 @@ public sealed class GatewayIngressCore
 
     /// <summary>A transaction the verifier asks the zone to order (ERROR(T)): admitted without the timestamp filter.</summary>
     public ClientRequest? AdmitForVerifier(byte[] raw) =>
-        _admission.TryAdmit(raw, out var tx, out _) ? new ClientRequest(tx.Digest, raw, tx.DeviceId, tx.Timestamp) : null;
+        _admission.TryAdmit(raw, out var tx, out _, checkPlacement: false) ? new ClientRequest(tx.Digest, raw, tx.DeviceId, tx.Timestamp) : null;
 
     /// <summary>A peer frame whose MAC the links verified: parsed, authenticated, and proposals' transactions admitted.</summary>
     public bool TryAcceptPeer(int from, ReadOnlySpan<byte> payload, out PeerMessage message, out string reason)
@@ -121,7 +124,7 @@ public sealed class GatewayIngressCore
                 _verified.Add(Sha256Digest.Of(raw));
                 continue;
             }
-            if (!_admission.TryAdmit(raw, out var decoded, out var rejection))
+            if (!_admission.TryAdmit(raw, out var decoded, out var rejection, checkPlacement: false))
             {
                 reason = $"contains an inadmissible transaction: {rejection}";
                 return false;

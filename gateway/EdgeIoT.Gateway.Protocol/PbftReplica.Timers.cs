@@ -23,6 +23,12 @@ public sealed partial class PbftReplica
     /// least one correct replica saw the primary fail, and then everyone moves (Castro &amp; Liskov's
     /// f+1 rule, applied before anyone leaves the view).
     /// </summary>
+    /// <summary>Another part of this gateway — the global coordinator (ziziphus §3.3) — saw the zone's primary fail.</summary>
+    public void SuspectPrimary(string reason)
+    {
+        if (!IsViewChanging && !IsPrimary) Suspect(reason);
+    }
+
     private void Suspect(string reason)
     {
         if (_suspectedView == View) return;

@@ -6,12 +6,15 @@ namespace EdgeIoT.Gateway.Protocol;
 /// <summary>
 /// The checks a gateway applies to a device transaction before ordering it — on MQTT ingress, and to
 /// every transaction of a PRE-PREPARE (a backup prepares nothing it would not have admitted itself).
+/// Only the ingress checks where the device is served: replicas learn global decisions at different
+/// moments, and the verifier enforces ownership exactly, in each zone's order (docs/zones.md).
 /// </summary>
-public sealed class TxAdmission(NetworkRegistry registry, string zone)
+public sealed class TxAdmission(NetworkRegistry registry, string zone, DevicePlacement? placement = null)
 {
     public string Zone { get; } = zone;
+    private readonly DevicePlacement _placement = placement ?? new DevicePlacement(registry);
 
-    public bool TryAdmit(byte[] raw, out DeviceTransaction tx, out Rejection rejection)
+    public bool TryAdmit(byte[] raw, out DeviceTransaction tx, out Rejection rejection, bool checkPlacement = true)
     {
         if (!DeviceTransaction.TryDecode(raw, registry, registry.Protocol.MaxTxBytes, out tx, out rejection)) return false;
         if (tx.Zone != Zone)
@@ -19,10 +22,18 @@ public sealed class TxAdmission(NetworkRegistry registry, string zone)
             rejection = new(RejectReason.WrongZone, $"this is zone {Zone}; the transaction names zone {tx.Zone}");
             return false;
         }
-        if (registry.TryGetDevice(tx.DeviceId, out var device) && device.Zone != Zone)
+        if (checkPlacement && _placement.Of(tx.DeviceId) is var (served, locked))
         {
-            rejection = new(RejectReason.WrongZone, $"device {tx.DeviceId} belongs to zone {device.Zone}, not {Zone}");
-            return false;
+            if (served != Zone)
+            {
+                rejection = new(RejectReason.WrongZone, $"device {tx.DeviceId} belongs to zone {served}, not {Zone}");
+                return false;
+            }
+            if (locked)
+            {
+                rejection = new(RejectReason.Migrating, $"device {tx.DeviceId} is migrating; zone {Zone} serves it again only if the migration is undone");
+                return false;
+            }
         }
         if (!registry.Applications.Enabled.Contains(tx.App))
         {

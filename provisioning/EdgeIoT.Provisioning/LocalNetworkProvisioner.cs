@@ -63,7 +63,7 @@ public static class LocalNetworkProvisioner
             for (var g = 0; g < spec.GatewaysPerZone; g++)
             {
                 var id = $"{zone.Id}-g{g}";
-                zone.Gateways.Add(new GatewayInfo { Id = id, Index = g, PublicKey = NewKey(Kind.Gateway, id), PeerHost = "127.0.0.1", PeerPort = ports.Gateway(z, g) });
+                zone.Gateways.Add(new GatewayInfo { Id = id, Index = g, PublicKey = NewKey(Kind.Gateway, id), PeerHost = "127.0.0.1", PeerPort = ports.Gateway(z, g), GlobalPort = spec.Zones > 1 ? ports.GlobalGateway(z, g) : 0 });
             }
             registry.Zones.Add(zone);
         }

@@ -2,7 +2,8 @@ namespace EdgeIoT.Provisioning;
 
 /// <summary>
 /// The fixed port layout of a local network from a base port P: the broker on P, the verifier on
-/// P+1, executors from P+10, gateways from P+100 with ten ports per zone. Fixed offsets let an
+/// P+1, executors from P+10, gateways from P+100 with ten ports per zone, and with several zones
+/// their links to other zones from P+1100. Fixed offsets let an
 /// operator tell from a port alone which process it belongs to.
 /// </summary>
 public readonly record struct PortPlan(int BasePort)
@@ -27,5 +28,8 @@ public readonly record struct PortPlan(int BasePort)
         return BasePort + 100 + 10 * zoneIndex + gatewayIndex;
     }
 
-    public int HighestPort(int zones) => BasePort + 100 + 10 * (zones - 1) + GatewaysPerZoneMax - 1;
+    /// <summary>A gateway's port for links to the gateways of other zones (multi-zone networks only).</summary>
+    public int GlobalGateway(int zoneIndex, int gatewayIndex) => Gateway(zoneIndex, gatewayIndex) + 10 * ZonesMax;
+
+    public int HighestPort(int zones) => BasePort + 100 + 10 * (zones - 1) + GatewaysPerZoneMax - 1 + (zones > 1 ? 10 * ZonesMax : 0);
 }

@@ -120,6 +120,8 @@ public sealed class NetworkRegistry : IDeviceDirectory
                 if (!ids.Add(gateway.Id)) problems.Add($"id \"{gateway.Id}\" is used twice");
                 CheckKey(problems, $"gateway {gateway.Id}", gateway.PublicKey);
                 if (gateway.PeerPort is <= 0 or > 65535) problems.Add($"gateway {gateway.Id}: peerPort {gateway.PeerPort} is not a TCP port");
+                if (Zones.Count > 1 && gateway.GlobalPort is <= 0 or > 65535)
+                    problems.Add($"gateway {gateway.Id}: globalPort {gateway.GlobalPort} is not a TCP port; a network of several zones links gateways across zones on it");
             }
         }
         if (Executors.Faulty < 0) problems.Add("executors: fE must be >= 0");
@@ -185,6 +187,8 @@ public sealed class GatewayInfo
     public string PublicKey { get; set; } = "";
     public string PeerHost { get; set; } = "127.0.0.1";
     public int PeerPort { get; set; }
+    /// <summary>Port for links with the gateways of other zones (Ziziphus global traffic); 0 in a one-zone network.</summary>
+    public int GlobalPort { get; set; }
 
     private Bytes32? _key;
     [JsonIgnore] public Bytes32 Key => _key ??= KeyText.ParsePublicKey(PublicKey);

@@ -21,6 +21,10 @@ public enum RejectReason : byte
     StaleTimestamp,
     Overloaded,
     NotOwner,
+    /// <summary>The device is locked for a migration (ziziphus §3.1 lock bit).</summary>
+    Migrating,
+    /// <summary>A network-wide policy refused a global transaction (ziziphus §2.2).</summary>
+    Policy,
 }
 
 public static class RejectReasons
@@ -42,6 +46,8 @@ public static class RejectReasons
         RejectReason.StaleTimestamp => "stale-timestamp",
         RejectReason.Overloaded => "overloaded",
         RejectReason.NotOwner => "not-owner",
+        RejectReason.Migrating => "migrating",
+        RejectReason.Policy => "policy",
         _ => "unknown",
     };
 }
