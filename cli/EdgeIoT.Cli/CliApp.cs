@@ -16,8 +16,6 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<IHostComman
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
 
-    private static readonly string[] Reserved = ["bench"];
-
     /// <param name="stop">Cancelled on Ctrl-C or SIGTERM: a running command stops what it started and reports.</param>
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken stop = default)
     {
@@ -37,14 +35,13 @@ public sealed class CliApp(TextWriter output, TextWriter error, Func<IHostComman
                     return await new UpCommand(output, error, hosts ?? HostBinaries.FromEnvironment, launchOptions ?? new LaunchOptions()).RunAsync(rest, stop);
                 case "audit":
                     return AuditCommand.Run(rest, output, error);
+                case "bench":
+                    return await new BenchCommand(output, error, hosts ?? HostBinaries.FromEnvironment, launchOptions ?? new LaunchOptions()).RunAsync(rest, stop);
                 case "sim":
                     // The deterministic simulator (sim/EdgeIoT.Simulation/README.md); it prints its own usage.
                     return SimulationCli.Run(rest.ToArray(), output);
                 case "test":
                     await error.WriteLineAsync("edgeiot test: run it through the ./edgeiot script, which builds and runs `dotnet test`");
-                    return ExitUsage;
-                case var _ when Reserved.Contains(command):
-                    await error.WriteLineAsync($"edgeiot {command}: not yet available");
                     return ExitUsage;
                 default:
                     throw new UsageException($"unknown command \"{command}\"");

@@ -5,7 +5,7 @@ using EdgeIoT.Core.Hosting;
 using EdgeIoT.DeviceSim;
 using EdgeIoT.Devices;
 
-const string Usage = "EdgeIoT.DeviceSim --config devicesim.json [--workload kv|ledger|telemetry|mixed] [--devices N] [--seconds S] [--transactions-per-device N] [--connections C] [--warmup-seconds W] [--seed N] [--conflict PCT] [--declare-rw] [--parent-watch]";
+const string Usage = "EdgeIoT.DeviceSim --config devicesim.json [--workload kv|ledger|telemetry|mixed] [--devices N] [--seconds S] [--transactions-per-device N] [--connections C] [--warmup-seconds W] [--seed N] [--conflict PCT] [--declare-rw] [--presign N] [--work-rounds R] [--parent-watch]";
 try
 {
     var arguments = HostRuntime.Parse(args, Usage);
@@ -21,7 +21,7 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"devicesim: {e.Message}");
     return 2;
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
 {
     Console.Error.WriteLine($"devicesim: {e.Message}");
     return 2;

@@ -29,6 +29,7 @@ internal static class Simulator
             ConflictPercent = options.ConflictPercent,
             DeclareReadWriteSets = options.DeclareReadWriteSets,
             Devices = count,
+            WorkRounds = options.WorkRounds,
         });
         // What every device was told, for `edgeiot audit`; only when the configuration names a data folder.
         using var responses = string.IsNullOrEmpty(config.DataDir) ? null : new ResponseLog(Path.Combine(config.Resolve(config.DataDir), ResponseRecord.FileName));
@@ -56,25 +57,28 @@ internal static class Simulator
                     RefusalQuorum = registry.Zone(info.Zone).FaultyGateways + 1,
                 }, stop));
             }
+            // Pre-signing happens before the ready line and before the clock: the launcher starts timing
+            // the devices when they are ready, so signing is outside every measurement.
+            var presigned = options.PresignPerDevice > 0
+                ? devices.Select((device, index) => new Queue<PresignedTransaction>(Presigner.Presign(device.Identity, workload, DeviceRandom(options, index), options.PresignPerDevice))).ToArray()
+                : null;
             HostRuntime.AnnounceReady("devicesim", config.Id);
 
             var clock = Stopwatch.StartNew();
             using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
             if (options.Seconds is { } seconds) run.CancelAfter(TimeSpan.FromSeconds(seconds));
-            long committedAtWarmup = 0;
             double warmupEnd = 0;
+            if (options.WarmupSeconds <= 0) stats.StartMeasuring();
             var reporter = Task.Run(async () =>
             {
                 using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
-                var warmedUp = options.WarmupSeconds <= 0;
                 try
                 {
                     while (await tick.WaitForNextTickAsync(run.Token))
                     {
-                        if (!warmedUp && clock.Elapsed.TotalSeconds >= options.WarmupSeconds)
+                        if (!stats.Measuring && clock.Elapsed.TotalSeconds >= options.WarmupSeconds)
                         {
-                            warmedUp = true;
-                            committedAtWarmup = Interlocked.Read(ref stats.Committed);
+                            stats.StartMeasuring();
                             warmupEnd = clock.Elapsed.TotalSeconds;
                         }
                         responses?.Flush();
@@ -84,13 +88,19 @@ internal static class Simulator
                 }
                 catch (OperationCanceledException) { }
             });
-            await Task.WhenAll(devices.Select((device, index) => RunDeviceAsync(device, workload, new Random(options.Seed * 7919 + index), options, stats, responses, run.Token)));
+            var exhausted = 0;
+            await Task.WhenAll(devices.Select(async (device, index) =>
+            {
+                var source = presigned is null ? null : presigned[index];
+                await RunDeviceAsync(device, workload, DeviceRandom(options, index), source, options, stats, responses, run.Token);
+                if (source is { Count: 0 } && !run.IsCancellationRequested) Interlocked.Increment(ref exhausted);
+            }));
             responses?.Flush();
             var duration = clock.Elapsed.TotalSeconds;
             run.Cancel();
             await reporter;
-            var measured = duration - warmupEnd;
-            Console.Out.WriteLine(stats.SummaryLine(duration, measured, Interlocked.Read(ref stats.Committed) - committedAtWarmup, count, options.Workload));
+            var measured = stats.Measuring ? duration - warmupEnd : 0;
+            Console.Out.WriteLine(stats.SummaryLine(duration, measured, count, options.Workload, presigned is not null, exhausted));
             Console.Out.Flush();
             return Interlocked.Read(ref stats.TimedOut) > 0 ? 1 : 0;
         }
@@ -100,15 +110,29 @@ internal static class Simulator
         }
     }
 
-    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, SimulatorOptions options, SimulatorStats stats, ResponseLog? responses, CancellationToken ct)
+    private static Random DeviceRandom(SimulatorOptions options, int index) => new(options.Seed * 7919 + index);
+
+    /// <summary>One closed-loop device: sends, waits for its verified response, sends the next. With
+    /// <paramref name="presigned"/> it sends those transactions in order and stops when they run out.</summary>
+    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, Queue<PresignedTransaction>? presigned, SimulatorOptions options, SimulatorStats stats, ResponseLog? responses, CancellationToken ct)
     {
         for (var sent = 0; !ct.IsCancellationRequested && (options.TransactionsPerDevice is not { } limit || sent < limit); sent++)
         {
-            var item = workload.Next(random, device.Identity.Id);
+            if (presigned is { Count: 0 }) return;
             Interlocked.Increment(ref stats.InFlight);
             try
             {
-                var result = await device.SubmitAsync(item.App, item.Op, item.Args, ct, item.Reads, item.Writes);
+                DeviceResult result;
+                if (presigned is not null)
+                {
+                    var next = presigned.Dequeue();
+                    result = await device.SubmitSignedAsync(next.Jws, next.Timestamp, ct);
+                }
+                else
+                {
+                    var item = workload.Next(random, device.Identity.Id);
+                    result = await device.SubmitAsync(item.App, item.Op, item.Args, ct, item.Reads, item.Writes);
+                }
                 stats.Record(result);
                 responses?.Record(device.Identity.Id, result);
             }

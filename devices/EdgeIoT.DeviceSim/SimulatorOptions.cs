@@ -8,6 +8,10 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
     public int ConflictPercent { get; init; }
     /// <summary>kv transactions declare their read/write sets.</summary>
     public bool DeclareReadWriteSets { get; init; }
+    /// <summary>Transactions each device signs before the clock starts (0: sign each one just before sending it).</summary>
+    public int PresignPerDevice { get; init; }
+    /// <summary>SHA-256 rounds of synthetic work per kv transaction (0: the plain kv mix).</summary>
+    public int WorkRounds { get; init; }
 
     public static SimulatorOptions Parse(IReadOnlyList<string> args, string usage)
     {
@@ -18,6 +22,8 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
         var seed = 1;
         var conflict = 0;
         var declare = false;
+        var presign = 0;
+        var work = 0;
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\nusage: {usage}");
@@ -32,12 +38,19 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
                 case "--seed": seed = int.Parse(Value()); break;
                 case "--conflict": conflict = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--declare-rw": declare = true; break;
+                case "--presign": presign = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--work-rounds": work = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}\nusage: {usage}");
             }
         }
         if (!Workloads.Names.Contains(workload)) throw new ArgumentException($"unknown workload \"{workload}\" (known: {string.Join(", ", Workloads.Names)})");
         if (devices is < 1) throw new ArgumentException("--devices must be at least 1");
         if (conflict is < 0 or > WorkloadOptions.ConflictPercentMax) throw new ArgumentException($"--conflict must be a percentage within 0..{WorkloadOptions.ConflictPercentMax}");
-        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed) { ConflictPercent = conflict, DeclareReadWriteSets = declare };
+        if (presign is < 0 or > Presigner.PerDeviceMax) throw new ArgumentException($"--presign must be within 0..{Presigner.PerDeviceMax} transactions per device");
+        if (work is < 0 or > WorkloadOptions.WorkRoundsMax) throw new ArgumentException($"--work-rounds must be within 0..{WorkloadOptions.WorkRoundsMax}");
+        if (work > 0 && workload != "kv") throw new ArgumentException("--work-rounds shapes kv transactions: use --workload kv");
+        if (warmup < 0) throw new ArgumentException("--warmup-seconds must not be negative");
+        if (seconds is { } s && warmup >= s) throw new ArgumentException($"--warmup-seconds {warmup} leaves nothing of --seconds {s} to measure");
+        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed) { ConflictPercent = conflict, DeclareReadWriteSets = declare, PresignPerDevice = presign, WorkRounds = work };
     }
 }

@@ -9,7 +9,17 @@ namespace EdgeIoT.DeviceSim;
 internal sealed class SimulatorStats
 {
     public long Committed, Aborted, Rejected, Refused, TimedOut, ResponsesVerified, InFlight, Retries;
+    /// <summary>Outcomes and latencies after the warm-up: what a benchmark reports.</summary>
+    public long MeasuredCommitted, MeasuredAborted;
+    private int _measuring;
     public LatencyWindow Latency { get; } = new();
+    /// <summary>Latencies of responses after the warm-up only (the live window keeps every one).</summary>
+    public LatencyWindow MeasuredLatency { get; } = new();
+
+    public bool Measuring => Volatile.Read(ref _measuring) != 0;
+
+    /// <summary>The warm-up is over: from now on outcomes and latencies count for the summary.</summary>
+    public void StartMeasuring() => Volatile.Write(ref _measuring, 1);
 
     public void Record(EdgeIoT.Devices.DeviceResult result)
     {
@@ -21,10 +31,14 @@ internal sealed class SimulatorStats
             case EdgeIoT.Devices.DeviceOutcome.RefusedByGateways: Interlocked.Increment(ref Refused); break;
             case EdgeIoT.Devices.DeviceOutcome.TimedOut: Interlocked.Increment(ref TimedOut); break;
         }
+        var measuring = Measuring;
+        if (measuring && result.Outcome == EdgeIoT.Devices.DeviceOutcome.Committed) Interlocked.Increment(ref MeasuredCommitted);
+        if (measuring && result.Outcome == EdgeIoT.Devices.DeviceOutcome.Aborted) Interlocked.Increment(ref MeasuredAborted);
         if (result.Outcome is EdgeIoT.Devices.DeviceOutcome.Committed or EdgeIoT.Devices.DeviceOutcome.Aborted or EdgeIoT.Devices.DeviceOutcome.Rejected)
         {
             Interlocked.Increment(ref ResponsesVerified);
             Latency.Add(result.LatencyMs);
+            if (measuring) MeasuredLatency.Add(result.LatencyMs);
         }
         Interlocked.Add(ref Retries, result.Retries);
     }
@@ -46,9 +60,11 @@ internal sealed class SimulatorStats
         });
     }
 
-    public string SummaryLine(double durationSeconds, double measuredSeconds, long committedInWindow, int devices, string workload)
+    /// <param name="presignExhausted">Devices that ran out of pre-signed transactions before the end (they stopped sending).</param>
+    public string SummaryLine(double durationSeconds, double measuredSeconds, int devices, string workload, bool presigned, int presignExhausted)
     {
-        var overall = Latency.Overall();
+        var overall = MeasuredLatency.Overall();
+        var committedInWindow = Interlocked.Read(ref MeasuredCommitted);
         return JsonSerializer.Serialize(new
         {
             type = "summary",
@@ -61,6 +77,11 @@ internal sealed class SimulatorStats
             responses_verified = Interlocked.Read(ref ResponsesVerified),
             timeouts = Interlocked.Read(ref TimedOut),
             retries = Interlocked.Read(ref Retries),
+            measured_s = Math.Round(measuredSeconds, 3),
+            committed_measured = committedInWindow,
+            aborted_measured = Interlocked.Read(ref MeasuredAborted),
+            presigned,
+            presign_exhausted_devices = presignExhausted,
             throughput_tps = measuredSeconds > 0 ? Math.Round(committedInWindow / measuredSeconds, 1) : 0,
             latency_ms = new { p50 = Round(overall.P50), p90 = Round(overall.P90), p99 = Round(overall.P99) },
         });

@@ -22,6 +22,8 @@ public interface IWorkload
 public sealed record WorkloadOptions
 {
     public const int ConflictPercentMax = 50;
+    /// <summary>The kv application's own bound on synthetic work (KvApplication.WorkRoundsMax).</summary>
+    public const int WorkRoundsMax = 1_000_000;
 
     /// <summary>Percent of kv transactions that are conflicting: read-modify-writes of a few hot keys.</summary>
     public int ConflictPercent { get; init; }
@@ -29,11 +31,17 @@ public sealed record WorkloadOptions
     public bool DeclareReadWriteSets { get; init; }
     /// <summary>Devices sharing the key space: each gets its own slice of cold keys.</summary>
     public int Devices { get; init; } = 1;
+    /// <summary>
+    /// When positive, every non-conflicting kv transaction is a "work" transaction: the executor hashes the
+    /// key's value this many SHA-256 rounds and writes the result (serverlessbft §9.4, execution length).
+    /// </summary>
+    public int WorkRounds { get; init; }
 
     public void Validate()
     {
         if (ConflictPercent is < 0 or > ConflictPercentMax) throw new ArgumentException($"the conflict percentage must be within 0..{ConflictPercentMax}, got {ConflictPercent}");
         if (Devices < 1) throw new ArgumentException("a workload needs at least one device");
+        if (WorkRounds is < 0 or > WorkRoundsMax) throw new ArgumentException($"work rounds must be within 0..{WorkRoundsMax}, got {WorkRounds}");
     }
 }
 
@@ -85,6 +93,8 @@ public sealed class KvWorkload : IWorkload
             return Declare(new WorkItem("kv", "rmw", new { key = hot, value = RandomValue(random, 4) }), hot, read: true, write: true);
         }
         var key = Key(HotKeys + (int)(((long)DeviceIndex(deviceId) * _slice + random.Next(_slice)) % _coldKeys));
+        if (_options.WorkRounds > 0)
+            return Declare(new WorkItem("kv", "work", new { key, rounds = _options.WorkRounds }), key, read: true, write: true);
         return random.Next(10) switch
         {
             < 5 => Declare(new WorkItem("kv", "read", new { key }), key, read: true, write: false),

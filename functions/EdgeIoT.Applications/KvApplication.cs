@@ -13,13 +13,15 @@ public sealed class KvApplication : IApplication
 {
     public const string Prefix = "kv/";
     public const int MaxValueLength = 4096;
+    /// <summary>Bound on a "work" transaction's rounds (about half a second of SHA-256 on a laptop core).</summary>
+    public const int WorkRoundsMax = 1_000_000;
     public string Name => "kv";
 
     public static string Key(long index) => Prefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void CollectReadHints(DeviceTransaction tx, ICollection<string> keys)
     {
-        if (tx.Op is "read" or "rmw" && ArgReader.TryKey(tx, "key", Prefix, out var key, out _)) keys.Add(key);
+        if (tx.Op is "read" or "rmw" or "work" && ArgReader.TryKey(tx, "key", Prefix, out var key, out _)) keys.Add(key);
     }
 
     public AppResult Execute(DeviceTransaction tx, ITxState state)
@@ -56,9 +58,37 @@ public sealed class KvApplication : IApplication
                     w.WriteNumber("length", updated.Length);
                 }));
             }
+            case "work":
+                return Work(tx, state, key);
             default:
                 return AppResult.UnknownOperation(Name, tx.Op);
         }
+    }
+
+    /// <summary>
+    /// Synthetic execution length (serverlessbft §9.4): hash the key's value <c>rounds</c> times with
+    /// SHA-256 and store the hex digest. Deterministic and pure CPU, so every executor agrees and the
+    /// work cannot be skipped.
+    /// </summary>
+    private static AppResult Work(DeviceTransaction tx, ITxState state, string key)
+    {
+        if (!ArgReader.TryInt64(tx, "rounds", out var rounds, out var error)) return error;
+        if (rounds is < 0 or > WorkRoundsMax) return AppResult.Invalid(RejectReason.InvalidArguments, $"rounds must be within 0..{WorkRoundsMax}, got {rounds}");
+        Span<byte> digest = stackalloc byte[32];
+        Span<byte> next = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(state.Read(key) ?? ""), digest);
+        for (var i = 1; i < rounds; i++)
+        {
+            SHA256.HashData(digest, next);
+            next.CopyTo(digest);
+        }
+        var value = Convert.ToHexStringLower(digest);
+        state.Write(key, value);
+        return AppResult.Ok(JsonResult.Build(w =>
+        {
+            w.WriteString("key", key);
+            w.WriteNumber("rounds", rounds);
+        }));
     }
 
     public IEnumerable<KeyValuePair<string, string>> InitialState(ApplicationSettings settings)

@@ -10,7 +10,7 @@ namespace EdgeIoT.Functions;
 /// it, and answers once VERIFY is delivered to the verifier — a serverless function must finish its
 /// work inside the request (work left after the response may be frozen or killed by the platform).
 /// </summary>
-public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, ILogger logger, bool flood = false)
+public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, ILogger logger, bool flood = false, EmulatedDelay? emulatedDelay = null)
 {
     /// <summary>Copies of each VERIFY a flooding executor sends (fault injection, serverlessbft §5.3 F3).</summary>
     public const int FloodCopies = 50;
@@ -28,11 +28,14 @@ public sealed class ExecuteEndpoint(ExecutorCore core, VerifierClient verifier, 
             return Refuse(kind is ExecuteRejection.Malformed or ExecuteRejection.BatchTooLarge ? StatusCodes.Status400BadRequest : StatusCodes.Status403Forbidden, reason);
         try
         {
+            var delay = emulatedDelay ?? EmulatedDelay.None;
+            await delay.WaitAsync(ct); // the EXECUTE's trip from the gateway to this region
             var snapshot = new Dictionary<string, StoredRead>(StringComparer.Ordinal);
             await verifier.ReadIntoAsync(execution.ReadHints(), snapshot, ReadDeadline, ct);
             ExecutionStep step;
             while (!(step = execution.Run(snapshot)).IsDone)
                 await verifier.ReadIntoAsync(step.MissingKeys, snapshot, ReadDeadline, ct);
+            await delay.WaitAsync(ct); // the VERIFY's trip from this region to the verifier
             var status = await verifier.SendVerifyAsync(step.SignedVerify!, VerifyDeadline, ct);
             if (flood)
                 await Task.WhenAll(Enumerable.Range(0, FloodCopies).Select(_ => verifier.SendVerifyAsync(step.SignedVerify!, VerifyDeadline, ct)));

@@ -5,10 +5,11 @@ using EdgeIoT.Core.Hosting;
 using EdgeIoT.Functions;
 using EdgeIoT.Functions.Protocol;
 
-const string Usage = "EdgeIoT.Functions --config executor.json [--parent-watch]";
+const string Usage = "EdgeIoT.Functions --config executor.json [--parent-watch] [--emulated-delay-ms N]";
 try
 {
     var arguments = HostRuntime.Parse(args, Usage);
+    var emulatedDelay = EmulatedDelay.Parse(arguments.Rest, Usage);
     var config = ProcessConfig.Load(arguments.ConfigPath);
     var registry = NetworkRegistry.Load(config.Resolve(config.Registry));
     var member = registry.Executor(config.Id);
@@ -38,9 +39,10 @@ try
         ConnectTimeout = TimeSpan.FromSeconds(2),
     }) { Timeout = TimeSpan.FromSeconds(10) };
     var verifier = new VerifierClient(http, new Uri(registry.Verifier.Url), logger);
-    var endpoint = new ExecuteEndpoint(core, verifier, logger, flood: config.Byzantine == ExecutorFaults.FloodVerify);
+    var endpoint = new ExecuteEndpoint(core, verifier, logger, flood: config.Byzantine == ExecutorFaults.FloodVerify, emulatedDelay);
     app.MapPost("/api/execute", endpoint.HandleAsync);
     app.MapGet("/api/health", () => Results.Ok(new { executor = member.Id, counters = endpoint.Counters }));
+    if (emulatedDelay.OneWayMs > 0) logger.LogWarning("emulating a wide-area executor: {Delay} ms one way on each leg", emulatedDelay.OneWayMs);
     if (config.Byzantine is { Length: > 0 } behaviour) logger.LogWarning("fault injection: this executor behaves as \"{Behaviour}\"", behaviour);
 
     using var stop = new CancellationTokenSource();
@@ -53,6 +55,11 @@ try
     return 0;
 }
 catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"executor: {e.Message}");
+    return 2;
+}
+catch (ArgumentException e)
 {
     Console.Error.WriteLine($"executor: {e.Message}");
     return 2;

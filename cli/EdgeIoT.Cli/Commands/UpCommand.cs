@@ -13,7 +13,7 @@ namespace EdgeIoT.Cli.Commands;
 /// a second and stops everything it started — when the simulator finishes, on Ctrl-C or SIGTERM, or
 /// when any process dies unexpectedly.
 /// </summary>
-public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCommands> hosts, LaunchOptions launchOptions)
+public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCommands> hosts, LaunchOptions launchOptions, UpTuning? tuning = null)
 {
     private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed", "conflict", "spawning"];
     private static readonly HashSet<string> Flags = ["declare-rw", "conflict-avoidance"];
@@ -43,11 +43,14 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         spec.Protocol.Spawning = SpawningModes[contention.Spawning];
         spec.Protocol.ConflictAvoidance = contention.ConflictAvoidance;
         (spec, var changes) = ConflictProvisioning.Apply(spec, contention.ConflictPercent);
+        if (tuning?.Spec is { } tuneSpec) spec = tuneSpec(spec);
         foreach (var change in changes) await output.WriteLineAsync($"note: {change}");
         var startedAt = DateTimeOffset.UtcNow;
 
         var layout = LocalNetworkProvisioner.Provision(spec, dir);
-        var network = new LocalNetwork(layout.Root, hosts(), launchOptions);
+        var hostCommands = hosts();
+        if (tuning?.Hosts is { } tuneHosts) hostCommands = tuneHosts(hostCommands);
+        var network = new LocalNetwork(layout.Root, hostCommands, launchOptions);
         var exits = Channel.CreateUnbounded<ProcessExit>();
         network.ProcessExited += exit => exits.Writer.TryWrite(exit);
         await output.WriteLineAsync($"provisioned a fresh network in {layout.Root} (logs in {layout.LogsDir})");
@@ -56,6 +59,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         var tracker = new StatsTracker();
         var devicesClock = new Stopwatch();
         var started = false;
+        GatewayFacts? gatewayFacts = null;
         try
         {
             network.CheckCanStart(network.ProcessIds);
@@ -70,9 +74,11 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             if (contention.ConflictPercent > 0) simulatorArgs.AddRange(["--conflict", contention.ConflictPercent.ToString(CultureInfo.InvariantCulture)]);
             if (contention.DeclaredReadWriteSets) simulatorArgs.Add("--declare-rw");
             if (seconds is { } runSeconds) simulatorArgs.AddRange(["--seconds", runSeconds.ToString(CultureInfo.InvariantCulture)]);
+            if (tuning is not null) simulatorArgs.AddRange(tuning.SimulatorArguments);
             devicesClock.Start();
             await network.StartDevicesAsync(simulatorArgs, stop);
             outcome = await MonitorAsync(network, exits.Reader, tracker, devicesClock, seconds, stop);
+            gatewayFacts = GatewayFacts.Measure(network);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -92,6 +98,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         var facts = new RunFacts(outcome.ToString().ToLowerInvariant(), spec.Devices, workload, spec.Zones, spec.GatewaysPerZone, spec.Executors, startedAt, devicesClock.Elapsed.TotalSeconds)
         {
             Contention = contention,
+            Gateways = gatewayFacts,
         };
         if (devicesRan) await output.WriteAsync(FinalSummary(tracker, facts));
         if (reportPath is not null)

@@ -25,11 +25,14 @@ public static class Usage
           sim         the deterministic simulator: every scenario over seeds, or one seed replayed
                       [--list] [--seeds N] [--seed X --scenario NAME] [--unsafe commit-quorum|verifier-quorum]
                       [--soak MINUTES]   (edgeiot sim --help for the rest)
-          bench       not yet available
+          bench       the papers' experiments on this machine (docs/performance.md); writes one JSON per
+                      run and per experiment a CSV and a PNG (gnuplot) under --results
+                      [--smoke] (every experiment a few seconds at its smallest size) [--only Q1,Q8,ORDERING]
+                      [--list] [--results results] [--work-dir data/bench] [--base-port 24000] [--seconds S]
 
         exit codes: 0 success, 1 failure, 2 usage error
 
         """;
 
-    public const string Short = "usage: edgeiot <provision|up|sim|audit|test> [options]   (`edgeiot help` lists the options)\n";
+    public const string Short = "usage: edgeiot <provision|up|sim|bench|audit|test> [options]   (`edgeiot help` lists the options)\n";
 }

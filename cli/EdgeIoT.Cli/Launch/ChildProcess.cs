@@ -59,6 +59,10 @@ public sealed class ChildProcess
     /// <summary>True once the launcher itself asked the process to stop, so its exit is no failure.</summary>
     public bool ExitExpected => _exitExpected;
 
+    /// <summary>From spawning the process to its ready line (runtime start-up included); null until ready.</summary>
+    public TimeSpan? TimeToReady { get; private set; }
+    private long _startedTimestamp;
+
     /// <summary>Each stdout line, on a thread-pool thread, in order.</summary>
     public event Action<ChildProcess, string>? StandardOutputLine;
     /// <summary>Raised once after the process exited and its output was logged.</summary>
@@ -92,6 +96,7 @@ public sealed class ChildProcess
         var process = new Process { StartInfo = info };
         try
         {
+            _startedTimestamp = Stopwatch.GetTimestamp();
             process.Start();
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -138,7 +143,11 @@ public sealed class ChildProcess
                 _tail.Add(line);
                 WriteLog(line);
                 if (!isStdout) continue;
-                if (_readyLine is not null && line.TrimEnd() == _readyLine) _ready.TrySetResult();
+                if (_readyLine is not null && line.TrimEnd() == _readyLine && !_ready.Task.IsCompleted)
+                {
+                    TimeToReady = Stopwatch.GetElapsedTime(_startedTimestamp);
+                    _ready.TrySetResult();
+                }
                 StandardOutputLine?.Invoke(this, line);
             }
         }

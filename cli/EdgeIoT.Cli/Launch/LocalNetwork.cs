@@ -162,6 +162,9 @@ public sealed partial class LocalNetwork : IAsyncDisposable
             GatewaysUp: Up(Stage.Gateways), Gateways: _members.Count(m => m.Stage == Stage.Gateways));
     }
 
+    /// <summary>How long <paramref name="id"/>'s current process took from spawn to its ready line; null if not ready.</summary>
+    public TimeSpan? TimeToReady(string id) => Current(id)?.TimeToReady;
+
     /// <summary>The last lines <paramref name="id"/> printed (its current or last process).</summary>
     public IReadOnlyList<string> LogTail(string id, int lines) => Current(id)?.Tail(lines) ?? [];
 

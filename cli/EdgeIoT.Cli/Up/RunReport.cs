@@ -37,6 +37,11 @@ public static class RunReport
             report["spawning"] = contention.Spawning;
             report["conflict_avoidance"] = contention.ConflictAvoidance;
         }
+        if (facts.Gateways is { } gateways)
+        {
+            report["gateway_rss_peak_mib"] = gateways.PeakResidentMiB is { } rss ? Math.Round(rss, 1) : null;
+            report["gateway_ready_s_max"] = gateways.ReadySecondsMax is { } ready ? Math.Round(ready, 3) : null;
+        }
         report["started_at"] = facts.StartedAt.UtcDateTime.ToString("O");
         report["machine"] = new JsonObject { ["cores"] = machine.Cores, ["cpu_model"] = machine.CpuModel };
         return report;
@@ -57,6 +62,8 @@ public sealed record RunFacts(string Outcome, int Devices, string Workload, int 
 {
     /// <summary>How the run contended (serverlessbft §6): the workload's conflicts and the invokers' spawning.</summary>
     public ContentionFacts? Contention { get; init; }
+    /// <summary>The gateways' peak memory and start-up time, measured before they were stopped.</summary>
+    public GatewayFacts? Gateways { get; init; }
 }
 
 public sealed record ContentionFacts(int ConflictPercent, bool DeclaredReadWriteSets, string Spawning, bool ConflictAvoidance);

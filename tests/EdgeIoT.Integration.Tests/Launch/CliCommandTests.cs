@@ -54,12 +54,21 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("usage: edgeiot sim", _out.Text);
     }
 
-    [Theory]
-    [InlineData("bench")]
-    public async Task Reserved_commands_are_not_yet_available(string command)
+    [Fact]
+    public async Task Bench_refuses_unknown_options_and_unknown_experiments_with_usage()
     {
-        Assert.Equal(2, await Run(command, "--anything"));
-        Assert.Equal($"edgeiot {command}: not yet available\n", _err.Text);
+        Assert.Equal(2, await Run("bench", "--anything"));
+        Assert.Contains("unknown option --anything", _err.Text);
+        Assert.Equal(2, await Run("bench", "--only", "Q1,Q99"));
+        Assert.Contains("unknown experiment(s) Q99", _err.Text);
+    }
+
+    [Fact]
+    public async Task Bench_list_names_every_experiment_and_the_zone_hook()
+    {
+        Assert.Equal(0, await Run("bench", "--list"));
+        foreach (var id in new[] { "ORDERING", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8" }) Assert.Contains(id + " ", _out.Text);
+        Assert.Contains("zone experiments", _out.Text);
     }
 
     [Fact]

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EdgeIoT.Bench.Cluster;
+using EdgeIoT.Bench.Crypto;
+using EdgeIoT.Bench.Experiments;
+using EdgeIoT.Bench.Results;
+
+namespace EdgeIoT.Bench;
+
+/// <summary>
+/// Runs the full system once for a benchmark point and returns <c>edgeiot up</c>'s JSON report, or
+/// throws with the reason it failed. The CLI implements it (it owns the process launcher).
+/// </summary>
+public interface ISystemRunner
+{
+    Task<JsonObject> RunAsync(SystemParams parameters, double seconds, double warmupSeconds, string workDir, int basePort, CancellationToken ct);
+}
+
+public sealed record BenchOptions
+{
+    public bool Smoke { get; init; }
+    public string ResultsDir { get; init; } = "results";
+    /// <summary>Scratch folder for networks and node logs of the runs.</summary>
+    public string WorkDir { get; init; } = "data/bench";
+    public int BasePort { get; init; } = BenchRunner.DefaultBasePort;
+    /// <summary>Overrides every point's seconds (warm-up kept at a fifth of it) when set.</summary>
+    public double? Seconds { get; init; }
+}
+
+/// <summary>
+/// Runs experiments point by point, one at a time (they share the machine), and writes every result
+/// as it comes: a JSON per run, then per experiment its CSV, gnuplot script and PNG. A failed point is
+/// recorded (ok = false, with the reason) and the rest still run.
+/// </summary>
+public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine machine, TextWriter log)
+{
+    /// <summary>Seconds a system point spends starting and stopping the network around its measured run, for estimates.</summary>
+    public const double SystemOverheadSeconds = 15;
+    /// <summary>Closed-loop devices in a system run pre-sign this many transactions per second of run, shared among them.</summary>
+    public const int PresignTpsBudget = 3_000;
+    /// <summary>Ports one point may use above its base (the system's port plan needs about 120).</summary>
+    private const int PortStride = 200;
+    private const int PortSlots = 10;
+    /// <summary>Below Linux's ephemeral range (32768-60999), where outgoing connections would take our listening ports.</summary>
+    public const int DefaultBasePort = 24000;
+
+    public static double EstimateSeconds(IReadOnlyList<Experiment> experiments, BenchOptions options) =>
+        experiments.Sum(e => e.Points(options.Smoke).Sum(p => (options.Seconds ?? e.Seconds(options.Smoke)) + (p.Kind == PointKind.System ? SystemOverheadSeconds : 3)));
+
+    /// <summary>Runs <paramref name="experiments"/>; returns every result (failed ones included).</summary>
+    public async Task<IReadOnlyList<RunResult>> RunAsync(IReadOnlyList<Experiment> experiments, BenchOptions options, CancellationToken ct)
+    {
+        var files = new ResultFiles(options.ResultsDir);
+        var all = new List<RunResult>();
+        var ports = new FreePorts(options.BasePort, PortStride, PortSlots);
+        foreach (var experiment in experiments)
+        {
+            var runs = new List<RunResult>();
+            var points = experiment.Points(options.Smoke);
+            await log.WriteLineAsync($"== {experiment.Id}: {experiment.Title} ({experiment.PaperFigure}), {points.Count} point(s)");
+            foreach (var point in points)
+            {
+                ct.ThrowIfCancellationRequested();
+                var seconds = options.Seconds ?? experiment.Seconds(options.Smoke);
+                var warmup = options.Seconds is { } s ? s / 5 : experiment.WarmupSeconds(options.Smoke);
+                var basePort = ports.Next();
+                var result = await RunPointAsync(experiment, point, seconds, warmup, basePort, options, ct);
+                runs.Add(result);
+                var path = files.WriteRun(experiment, result);
+                await log.WriteLineAsync(result.Ok
+                    ? string.Create(CultureInfo.InvariantCulture, $"   {point.Series} x={point.X}: {result.ThroughputTps:0.#} tx/s, p50 {result.LatencyMs.P50:0.##} ms, p99 {result.LatencyMs.P99:0.##} ms  ({path})")
+                    : $"   {point.Series} x={point.X}: FAILED: {result.Error}");
+            }
+            var (_, script, png) = files.WriteTable(experiment, runs);
+            var plotError = await GnuplotFigure.RenderAsync(script, ct);
+            await log.WriteLineAsync(plotError is null ? $"   plot: {png}" : $"   plot: not drawn: {plotError}");
+            all.AddRange(runs);
+        }
+        ResultFiles.WriteAtomically(Path.Combine(files.Root, "summary.csv"), "experiment," + ResultFiles.Csv([]).TrimEnd() + "\n" +
+            string.Concat(experiments.SelectMany(e => ResultFiles.Csv(all.Where(r => r.Experiment == e.Id)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => $"{e.Id},{line}\n"))));
+        return all;
+    }
+
+    private async Task<RunResult> RunPointAsync(Experiment experiment, BenchPoint point, double seconds, double warmup, int basePort, BenchOptions options, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        var failed = new RunResult
+        {
+            Experiment = experiment.Id, Series = point.Series, X = point.X, Params = point.Params(), Smoke = options.Smoke, Machine = machine, StartedAt = started,
+            Ok = false, WarmupSeconds = warmup,
+        };
+        var workDir = Path.GetFullPath(Path.Combine(options.WorkDir, experiment.Id.ToLowerInvariant(), $"{point.Series}-{point.X.ToString("0.###", CultureInfo.InvariantCulture)}"));
+        try
+        {
+            return point.Kind switch
+            {
+                PointKind.System => FromSystemReport(failed, await system.RunAsync(point.System!, seconds, warmup, workDir, basePort, ct)),
+                PointKind.ClusterProcesses => FromCluster(failed, await ClusterProcesses.RunAsync(point.Cluster! with { Seconds = seconds, WarmupSeconds = warmup, BasePort = basePort }, node, workDir, ct)),
+                PointKind.ClusterInProcess => await RunInProcessAsync(failed, point.Cluster! with { Seconds = seconds, WarmupSeconds = warmup, BasePort = basePort }, options.Smoke, ct),
+                _ => throw new InvalidOperationException($"unknown point kind {point.Kind}"),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return failed with { Error = e.Message };
+        }
+    }
+
+    private static RunResult FromCluster(RunResult template, ClusterLoadResult load) => template with
+    {
+        Ok = load.Completed > 0,
+        Error = load.Completed > 0 ? null : "no request completed",
+        ThroughputTps = load.ThroughputTps,
+        LatencyMs = new LatencyMs(load.Latency.P50, load.Latency.P90, load.Latency.P99),
+        Committed = load.Completed,
+        DurationSeconds = load.MeasuredSeconds,
+        Extra = new() { ["requests_sent"] = load.Sent },
+    };
+
+    /// <summary>The ordering microbenchmark: the crypto ceiling first, then the cluster in this process.</summary>
+    private static async Task<RunResult> RunInProcessAsync(RunResult template, ClusterSpec spec, bool smoke, CancellationToken ct)
+    {
+        var crypto = await Task.Run(() => CryptoCeiling.Measure(TimeSpan.FromSeconds(smoke ? 0.5 : 2)), ct);
+        var load = await InProcessCluster.RunAsync(spec, ct);
+        var result = FromCluster(template, load);
+        result.Extra["crypto_ed25519_verifications_per_s_one_core"] = crypto.VerificationsPerSecondOneCore;
+        result.Extra["crypto_ed25519_verifications_per_s_all_cores"] = crypto.VerificationsPerSecondAllCores;
+        result.Extra["bft_smart_reference_tps"] = OrderingExperiments.BftSmartRequestsPerSecond;
+        result.Extra["ratio_vs_bft_smart"] = Math.Round(load.ThroughputTps / OrderingExperiments.BftSmartRequestsPerSecond, 2);
+        result.Extra["transport"] = "in-process replicas and clients over real TCP peer links on loopback (MAC'd frames)";
+        return result;
+    }
+
+    private static RunResult FromSystemReport(RunResult template, JsonObject report)
+    {
+        double Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0;
+        var latency = report["latency_ms"];
+        var outcome = report["outcome"]?.GetValue<string>();
+        var committed = (long)Number(report["committed_measured"] ?? report["committed"]);
+        var ok = outcome == "finished" && committed > 0;
+        var extra = new Dictionary<string, object?>();
+        foreach (var key in new[] { "outcome", "timeouts", "rejected", "retries", "presign_exhausted_devices", "gateway_rss_peak_mib", "gateway_ready_s_max", "executors", "gateways_per_zone", "spawning" })
+            if (report[key] is { } value) extra[key] = value.DeepClone();
+        return template with
+        {
+            Ok = ok,
+            Error = ok ? null : $"the network run ended \"{outcome}\" with {committed} committed transactions",
+            ThroughputTps = Number(report["throughput_tps"]),
+            LatencyMs = new LatencyMs(Number(latency?["p50"]), Number(latency?["p90"]), Number(latency?["p99"])),
+            Committed = committed,
+            Aborted = (long)Number(report["aborted_measured"] ?? report["aborted"]),
+            DurationSeconds = Number(report["measured_s"] ?? report["duration_s"]),
+            Extra = extra,
+        };
+    }
+
+    /// <summary>Pre-signed transactions per device for a run: the budget's share, plus a margin.</summary>
+    public static int PresignPerDevice(int devices, double seconds) =>
+        Math.Min(EdgeIoT.Bench.Experiments.SystemLimits.PresignPerDeviceMax, (int)Math.Ceiling(PresignTpsBudget * seconds / devices) + 16);
+}

@@ -1,0 +1,76 @@
+using EdgeIoT.Bench.Cluster;
+
+namespace EdgeIoT.Bench.Experiments;
+
+/// <summary>
+/// One run of the full EdgeIoT system on this machine (broker, gateways, executors, verifier,
+/// pre-signed closed-loop devices), as <c>edgeiot up</c> starts it, with the knobs the experiments turn.
+/// </summary>
+public sealed record SystemParams
+{
+    public int Devices { get; init; } = 50;
+    /// <summary>Gateways of the one zone; 1 is the NO SHIM baseline (a single node that spawns executors at once).</summary>
+    public int Gateways { get; init; } = 4;
+    /// <summary>n_E; f_E is (n_E - 1) / 2 (serverlessbft: 2 f_E + 1 executors without conflicts).</summary>
+    public int Executors { get; init; } = 3;
+    public int BatchSizeMax { get; init; } = 100;
+    /// <summary>SHA-256 rounds of synthetic work per transaction (Q4); 0 is the plain kv mix.</summary>
+    public int WorkRounds { get; init; }
+    public int ConflictPercent { get; init; }
+    /// <summary>Per executor, the emulated one-way delay of its region (Q5); null: all on loopback.</summary>
+    public IReadOnlyList<int>? ExecutorDelaysMs { get; init; }
+    /// <summary>Regions the executors are spread over (Q5), for the record.</summary>
+    public int? Regions { get; init; }
+    /// <summary>Cores the gateways may use (Q6, via taskset); null: not pinned.</summary>
+    public int? GatewayCores { get; init; }
+}
+
+public enum PointKind
+{
+    /// <summary>The full system through <c>edgeiot up</c>.</summary>
+    System,
+    /// <summary>A benchmark cluster (<see cref="ClusterSpec"/>), each node its own process.</summary>
+    ClusterProcesses,
+    /// <summary>A benchmark cluster inside the bench process, over real TCP links; with the crypto ceiling.</summary>
+    ClusterInProcess,
+}
+
+/// <summary>One measured point of an experiment: a series (a line of the plot) at an x value.</summary>
+public sealed record BenchPoint(string Series, double X, PointKind Kind)
+{
+    public SystemParams? System { get; init; }
+    public ClusterSpec? Cluster { get; init; }
+
+    /// <summary>The parameters as recorded in the result JSON.</summary>
+    public Dictionary<string, object?> Params() => Kind == PointKind.System
+        ? new()
+        {
+            ["system"] = "serverlessbft", ["devices"] = System!.Devices, ["gateways"] = System.Gateways, ["executors"] = System.Executors,
+            ["batch_size_max"] = System.BatchSizeMax, ["work_rounds"] = System.WorkRounds, ["conflict_percent"] = System.ConflictPercent,
+            ["executor_delays_ms"] = System.ExecutorDelaysMs, ["regions"] = System.Regions, ["gateway_cores"] = System.GatewayCores,
+        }
+        : new()
+        {
+            ["system"] = Cluster!.Protocol.ToString().ToLowerInvariant(), ["execution"] = Cluster.Execution.ToString().ToLowerInvariant(),
+            ["replicas"] = Cluster.Replicas, ["clients"] = Cluster.Clients, ["request_bytes"] = Cluster.RequestBytes,
+            ["batch_size_max"] = Cluster.BatchSizeMax, ["in_process"] = Kind == PointKind.ClusterInProcess,
+        };
+}
+
+/// <summary>
+/// One experiment: the points of a full run and of a smoke run, and how to plot them (x against
+/// throughput and latency side by side, one line per series, as the paper's figures).
+/// </summary>
+public sealed record Experiment(string Id, string Title, string PaperFigure, string XLabel, IReadOnlyList<BenchPoint> Full, IReadOnlyList<BenchPoint> Smoke)
+{
+    public bool LogX { get; init; }
+    /// <summary>Seconds each point runs (warm-up included) in a full run and in a smoke run.</summary>
+    public double FullSeconds { get; init; } = 30;
+    public double FullWarmupSeconds { get; init; } = 5;
+    public const double SmokeSeconds = 4;
+    public const double SmokeWarmupSeconds = 1;
+
+    public IReadOnlyList<BenchPoint> Points(bool smoke) => smoke ? Smoke : Full;
+    public double Seconds(bool smoke) => smoke ? SmokeSeconds : FullSeconds;
+    public double WarmupSeconds(bool smoke) => smoke ? SmokeWarmupSeconds : FullWarmupSeconds;
+}
