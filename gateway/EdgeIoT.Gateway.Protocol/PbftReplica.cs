@@ -42,6 +42,7 @@ public sealed partial class PbftReplica
     }
 
     public int Self => _options.SelfIndex;
+    public string ZoneId => _zone;
     public ulong View { get; private set; }
     public bool IsViewChanging { get; private set; }
     /// <summary>The view this replica is trying to move to while <see cref="IsViewChanging"/>.</summary>

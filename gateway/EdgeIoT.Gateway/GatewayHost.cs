@@ -32,7 +32,8 @@ internal static class GatewayHost
             KeepAliveSeconds = registry.Mqtt.KeepAliveSeconds,
             MaxPayloadBytes = registry.Protocol.MaxTxBytes * 2 + 64 * 1024,
         }, loggers.CreateLogger("mqtt"));
-        var ingressCore = new GatewayIngressCore(registry, zone);
+        var placement = new DevicePlacement(registry);
+        var ingressCore = new GatewayIngressCore(registry, zone, placement);
         var errors = new ErrorReporter(mqtt, topics, key, gateway.Id, registry, ingressCore.Refusals, TimeProvider.System, loggers.CreateLogger("ingress"));
         var ingress = new Ingress(zone, ingressCore, errors, topics, loggers.CreateLogger("ingress"));
 
@@ -56,6 +57,20 @@ internal static class GatewayHost
         }, ingress.OnPeerFrame, loggers.CreateLogger("peers"));
         node.Attach(links);
         await links.StartAsync(stop);
+
+        // Several zones: the Ziziphus global coordinator beside the replica, linked to every other gateway.
+        GlobalLinks? globalLinks = null;
+        if (registry.Zones.Count > 1)
+        {
+            var coordinator = new Protocol.Global.GlobalCoordinator(
+                new Protocol.Global.GlobalCoordinatorOptions { Registry = registry, Zone = zone.Id, SelfIndex = gateway.Index },
+                key, seed: (ulong)Environment.ProcessId ^ (ulong)DateTime.UtcNow.Ticks);
+            globalLinks = new GlobalLinks(registry, zone, gateway, key, ingress.OnGlobalMessage, loggers.CreateLogger("global"));
+            node.AttachGlobal(coordinator, globalLinks, placement, registry);
+            await globalLinks.StartAsync(stop);
+            logger.LogInformation("global coordinator: {Mode}, {Zones} zones, global port {Port}", registry.Global.Leader, registry.Zones.Count, gateway.GlobalPort);
+        }
+        await using var disposeGlobal = globalLinks;
 
         mqtt.MessageReceived = ingress.OnMqttMessage;
         await mqtt.ConnectAsync(stop);

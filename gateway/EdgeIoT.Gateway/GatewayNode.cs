@@ -1,6 +1,9 @@
 using System.Threading.Channels;
 using EdgeIoT.Core.Net;
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Envelope;
 using EdgeIoT.Gateway.Protocol;
+using EdgeIoT.Gateway.Protocol.Global;
 using EdgeIoT.Wire;
 using Google.Protobuf;
 
@@ -26,6 +29,14 @@ internal sealed class GatewayNode
     private readonly GatewayFault _fault;
     private readonly Channel<GatewayInput> _inputs = Channel.CreateBounded<GatewayInput>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true });
     private PeerLinks? _links;
+    private GlobalCoordinator? _global;
+    private GlobalLinks? _globalLinks;
+    private DevicePlacement? _placement;
+    private Core.Config.NetworkRegistry? _registry;
+    private ulong _globalView;
+    // Migration requests seen, to address refusals (devices match a refusal by timestamp and digest).
+    private readonly Dictionary<(string Device, ulong Timestamp), Bytes32> _migrationDigests = new();
+    private const int MigrationDigestsMax = 10_000;
     public long InputsDropped;
 
     /// <param name="admit">Admission of a transaction the verifier says it never saw ordered (ERROR(T)); null when inadmissible.</param>
@@ -45,6 +56,17 @@ internal sealed class GatewayNode
     public InvokerCore Invoker => _invoker;
 
     public void Attach(PeerLinks links) => _links = links;
+
+    /// <summary>Multi-zone networks: the global coordinator (Ziziphus), its links and the placement the ingress reads.</summary>
+    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, Core.Config.NetworkRegistry registry)
+    {
+        _registry = registry;
+        _global = coordinator;
+        _globalLinks = links;
+        _placement = placement;
+    }
+
+    public bool HasGlobal => _global is not null;
 
     public bool TryEnqueue(in GatewayInput input)
     {
@@ -79,19 +101,57 @@ internal sealed class GatewayNode
         }
         else if (input.Peer is { } message) _replica.Step(input.From, message);
         else if (input.Notice is { } notice) OnNotice(notice, input.NoticeBytes!, forwarded: false);
+        else if (input.Migration is { } migration) OnMigrationRequest(migration);
+        else if (input.Global is { } global && _global is not null)
+        {
+            if (input.GlobalZone == _replica.ZoneId) _global.OnZoneMessage(input.From, global);
+            else _global.OnRemoteMessage(input.GlobalZone!, input.From, global);
+        }
         else
         {
             for (var i = 0; i < input.Ticks; i++)
             {
                 _replica.Tick();
                 _invoker.Tick();
+                _global?.Tick();
             }
+        }
+    }
+
+    private void OnMigrationRequest(byte[] raw)
+    {
+        if (_global is null) return;
+        if (!_global.OnMigrationRequest(raw, out var rejection))
+        {
+            if (rejection.Reason != RejectReason.None)
+                _errors.Report(new Refusal(JwsCompact.PeekKeyId(raw), null, Sha256Digest.Of(raw), rejection));
+            return;
+        }
+        if (MigrationRequests.TryDecode(raw, _registry!, out var request, out _))
+        {
+            if (_migrationDigests.Count >= MigrationDigestsMax) _migrationDigests.Clear();
+            _migrationDigests[(request.Device, request.Timestamp)] = request.Tx.Digest;
+        }
+    }
+
+    /// <summary>Receipts of LOCK and ADOPT entries in a verifier-signed DECIDED notice of this zone.</summary>
+    private void OnMigrationReceipts(VerifierNotice notice)
+    {
+        if (_global is null || notice.KindCase != VerifierNotice.KindOneofCase.Decided) return;
+        foreach (var receipt in notice.Decided.Migrations)
+        {
+            if (!receipt.Adopt && receipt.FromZone == _replica.ZoneId) _global.OnLockPoint(notice.Decided.Seq, receipt);
+            else if (receipt.Adopt && receipt.ToZone == _replica.ZoneId) _global.OnAdopted(receipt);
+            // An applied ADOPT is the verifier's word that this zone owns the device now, whatever this
+            // gateway's coordinator has seen so far of the migration.
+            if (receipt.Adopt && receipt.Applied && receipt.ToZone == _replica.ZoneId) _placement?.Set(receipt.Device, receipt.ToZone, locked: false);
         }
     }
 
     /// <summary>A verifier notice (signature checked by the ingress), or one a backup forwarded to us as primary.</summary>
     private void OnNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
     {
+        if (!forwarded) OnMigrationReceipts(notice);
         if (GatewayNotices.Apply(notice, bytes, forwarded, _replica, _invoker, _admit, request => { if (!_fault.DropsRequest(_replica)) _replica.Propose(request); }))
             _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
     }
@@ -122,5 +182,55 @@ internal sealed class GatewayNode
             _errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason)));
         _invoker.SetPrimary(_replica.IsPrimary);
         foreach (var spawn in _invoker.TakeSpawns()) _executors.Spawn(_fault.Spawn(spawn, _replica));
+        FlushGlobal();
+    }
+
+    private void FlushGlobal()
+    {
+        if (_global is null) return;
+        if (!_replica.IsViewChanging && _replica.View != _globalView)
+        {
+            _globalView = _replica.View;
+            _global.OnView(_replica.View);
+        }
+        var ready = _global.TakeReady();
+        if (ready.IsEmpty) return;
+        // Persisting endorsements is not wired yet (docs/zones.md "Known gaps").
+        foreach (var outbound in ready.Messages)
+        {
+            switch (outbound.Target)
+            {
+                case GlobalTarget.Member: _globalLinks!.Send(_replica.ZoneId, outbound.Member, outbound.Message); break;
+                case GlobalTarget.ZoneMembers: _globalLinks!.SendToZone(_replica.ZoneId, outbound.Message); break;
+                case GlobalTarget.Zone: _globalLinks!.SendToZone(outbound.Zone!, outbound.Message); break;
+                case GlobalTarget.RemoteGateway: _globalLinks!.Send(outbound.Zone!, outbound.Member, outbound.Message); break;
+                case GlobalTarget.AllOtherZones: _globalLinks!.SendToOtherZones(outbound.Message); break;
+            }
+        }
+        foreach (var executed in ready.Executed)
+        {
+            var device = executed.Order.Device;
+            _placement?.Set(device, _global.Metadata.ZoneOf(device), _global.Metadata.LockedDevices.Contains(device));
+            _logger.LogInformation("global slot {Slot}: {Device} {From} -> {To}: {Outcome}", executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Outcome);
+        }
+        // Every gateway hands system entries to its replica, as devices' requests are: the primary
+        // orders them, and a backup's request timer catches a primary that does not (§5.1.1).
+        foreach (var request in ready.LockRequests)
+            ProposeSystem(request.Device, new SystemEntry { Lock = request.Commit });
+        foreach (var request in ready.AdoptRequests)
+            ProposeSystem(request.Device, new SystemEntry { Adopt = request.History });
+        foreach (var refusal in ready.DeviceRefusals)
+        {
+            _migrationDigests.TryGetValue((refusal.Device, refusal.Timestamp), out var digest);
+            _errors.Report(new Refusal(refusal.Device, refusal.Timestamp, digest, new Rejection(RejectReason.Policy, $"{refusal.Reason}: {refusal.Detail}")));
+        }
+        foreach (var reason in ready.Suspicions) _replica.SuspectPrimary($"global: {reason}");
+        foreach (var reason in ready.Rejected) _logger.LogDebug("global: {Reason}", reason);
+    }
+
+    private void ProposeSystem(string device, SystemEntry entry)
+    {
+        var raw = Core.Execution.SystemEntries.Encode(entry);
+        _replica.Propose(new ClientRequest(Sha256Digest.Of(raw), raw, device, 0));
     }
 }

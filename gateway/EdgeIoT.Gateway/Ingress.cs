@@ -58,6 +58,13 @@ internal sealed class Ingress(ZoneInfo zone, GatewayIngressCore core, ErrorRepor
 
     private void Admit(byte[] raw)
     {
+        if (_node.HasGlobal && IsMigrationRequest(raw))
+        {
+            // The global coordinator verifies it (docs/zones.md); it never enters the zone's PBFT log.
+            if (!_node.TryEnqueue(new GatewayInput(Migration: raw)))
+                errors.Report(new Refusal(JwsCompact.PeekKeyId(raw), null, null, new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full")));
+            return;
+        }
         if (!core.TryAdmit(raw, out var request, out var refusal))
         {
             Interlocked.Increment(ref Refused);
@@ -68,6 +75,26 @@ internal sealed class Ingress(ZoneInfo zone, GatewayIngressCore core, ErrorRepor
         if (!_node.TryEnqueue(new GatewayInput(Request: request)))
             errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full")));
     }
+
+    /// <summary>A cheap look at the unverified payload: is this app "sys", op "migrate"?</summary>
+    private static bool IsMigrationRequest(byte[] raw)
+    {
+        if (!JwsCompact.TryParse(raw, 64 * 1024, out var jws, out _)) return false;
+        try
+        {
+            using var payload = System.Text.Json.JsonDocument.Parse(jws.Payload);
+            return payload.RootElement.TryGetProperty("app", out var app) && app.ValueKind == System.Text.Json.JsonValueKind.String
+                && app.GetString() == Protocol.Global.MigrationRequests.App;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Called on a global link's receive loop (MAC verified): a message of the global protocol.</summary>
+    public void OnGlobalMessage(string zone, int index, Wire.GlobalMessage message) =>
+        _node.TryEnqueue(new GatewayInput(From: index, Global: message, GlobalZone: zone));
 
     /// <summary>Called on a peer's receive loop with a frame whose MAC the links verified.</summary>
     public void OnPeerFrame(int from, ReadOnlyMemory<byte> payload)

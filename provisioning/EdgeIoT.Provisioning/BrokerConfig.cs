@@ -66,12 +66,13 @@ public static class BrokerConfig
             pattern read {prefix}/devices/%u/response
             pattern read {prefix}/devices/%u/error
 
-            # A device publishes only to its zone's tx topic. Mosquitto patterns cannot look up a
-            # device's zone, so these rules are listed per device; regenerate them when a device migrates.
+            # A device publishes only to its zone's tx topic — in a network of several zones, to every
+            # zone's, since devices roam (docs/zones.md): the zones' gateways refuse a device they do not
+            # serve, and the verifier commits only in the zone that owns it.
 
             """);
         foreach (var device in registry.Devices)
-            text.Append($"user {device.Id}\ntopic write {prefix}/zones/{device.Zone}/tx\n\n");
+            text.Append($"user {device.Id}\ntopic write {prefix}/zones/{(registry.Zones.Count > 1 ? "+" : device.Zone)}/tx\n\n");
 
         text.Append("# Gateways read their zone's transactions and notices and publish advisory rejections.\n");
         foreach (var zone in registry.Zones)

@@ -55,6 +55,7 @@ public static class LocalNetworkProvisioner
             NetworkId = spec.NetworkId,
             Mqtt = new MqttSettings { Host = "127.0.0.1", Port = ports.Broker, TopicPrefix = spec.TopicPrefix },
             Protocol = spec.Protocol,
+            Global = spec.Global,
             Applications = spec.Applications,
         };
         for (var z = 0; z < spec.Zones; z++)

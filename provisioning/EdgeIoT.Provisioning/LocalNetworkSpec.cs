@@ -26,6 +26,8 @@ public sealed record LocalNetworkSpec
     public bool Force { get; init; }
     public string TopicPrefix { get; init; } = "edgeiot/v1";
     public ProtocolSettings Protocol { get; init; } = new();
+    /// <summary>Ziziphus settings for networks of several zones (leader mode, policies, zone delays).</summary>
+    public GlobalSettings Global { get; init; } = new();
     public ApplicationSettings Applications { get; init; } = new();
 
     public int FaultyGatewaysPerZone => FaultyGateways ?? Math.Max(0, (GatewaysPerZone - 1) / 3);

@@ -42,8 +42,9 @@ internal sealed class RunningNetwork : IAsyncDisposable
     /// <summary>Provisions and starts a network; <paramref name="customize"/> adjusts the spec, <paramref name="beforeStart"/> the files.</summary>
     public static async Task<RunningNetwork> StartAsync(int devices = 50, Func<LocalNetworkSpec, LocalNetworkSpec>? customize = null, Action<NetworkLayout>? beforeStart = null)
     {
-        var spec = new LocalNetworkSpec { Devices = devices, BasePort = TestNetworks.FreeBasePort() };
+        var spec = new LocalNetworkSpec { Devices = devices };
         spec = customize?.Invoke(spec) ?? spec;
+        spec = spec with { BasePort = TestNetworks.FreeBasePort(spec.Zones) };
         var dir = new TempDir();
         var layout = LocalNetworkProvisioner.Provision(spec, dir.Sub("net"));
         beforeStart?.Invoke(layout);
