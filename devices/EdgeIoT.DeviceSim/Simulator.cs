@@ -128,6 +128,15 @@ internal static class Simulator
                     var next = presigned.Dequeue();
                     result = await device.SubmitSignedAsync(next.Jws, next.Timestamp, ct);
                 }
+                else if (options.GlobalPercent > 0 && device.Connection.Registry.Zones.Count > 1 && random.Next(100) < options.GlobalPercent)
+                {
+                    // A global transaction: roam to another zone, chosen at random.
+                    var zones = device.Connection.Registry.Zones.Where(z => z.Id != device.Identity.Zone).ToList();
+                    result = await device.MigrateAsync(zones[random.Next(zones.Count)].Id, ct);
+                    stats.RecordMigration(result);
+                    responses?.Record(device.Identity.Id, result);
+                    continue;
+                }
                 else
                 {
                     var item = workload.Next(random, device.Identity.Id);

@@ -21,6 +21,19 @@ internal sealed class SimulatorStats
     /// <summary>The warm-up is over: from now on outcomes and latencies count for the summary.</summary>
     public void StartMeasuring() => Volatile.Write(ref _measuring, 1);
 
+    public long MigrationsCommitted, MigrationsRefused, MigrationsTimedOut;
+
+    /// <summary>A migration request's outcome: committed (adopted by the destination), or refused with a reason.</summary>
+    public void RecordMigration(EdgeIoT.Devices.DeviceResult result)
+    {
+        switch (result.Outcome)
+        {
+            case EdgeIoT.Devices.DeviceOutcome.Committed: Interlocked.Increment(ref MigrationsCommitted); break;
+            case EdgeIoT.Devices.DeviceOutcome.TimedOut: Interlocked.Increment(ref MigrationsTimedOut); break;
+            default: Interlocked.Increment(ref MigrationsRefused); break;
+        }
+    }
+
     public void Record(EdgeIoT.Devices.DeviceResult result)
     {
         switch (result.Outcome)
@@ -56,6 +69,7 @@ internal sealed class SimulatorStats
             responses_verified = Interlocked.Read(ref ResponsesVerified),
             timeouts = Interlocked.Read(ref TimedOut),
             in_flight = Interlocked.Read(ref InFlight),
+            migrations_committed = Interlocked.Read(ref MigrationsCommitted),
             latency_ms = new { p50 = Round(window.P50), p90 = Round(window.P90), p99 = Round(window.P99) },
         });
     }
@@ -82,6 +96,9 @@ internal sealed class SimulatorStats
             aborted_measured = Interlocked.Read(ref MeasuredAborted),
             presigned,
             presign_exhausted_devices = presignExhausted,
+            migrations_committed = Interlocked.Read(ref MigrationsCommitted),
+            migrations_refused = Interlocked.Read(ref MigrationsRefused),
+            migrations_timed_out = Interlocked.Read(ref MigrationsTimedOut),
             throughput_tps = measuredSeconds > 0 ? Math.Round(committedInWindow / measuredSeconds, 1) : 0,
             latency_ms = new { p50 = Round(overall.P50), p90 = Round(overall.P90), p99 = Round(overall.P99) },
         });

@@ -32,6 +32,7 @@ public sealed class DeviceClient
     }
 
     public DeviceIdentity Identity { get; }
+    public DeviceConnection Connection => _connection;
     public long InvalidResponses;
 
     /// <summary>Creates a client for <paramref name="identity"/> on <paramref name="connection"/> and subscribes to its topics.</summary>

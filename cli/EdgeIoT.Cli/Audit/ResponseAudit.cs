@@ -87,6 +87,8 @@ public static class ResponseAudit
         1 => Core.Envelope.VerifierResponse.Committed,
         2 => Core.Envelope.VerifierResponse.Aborted,
         3 => Core.Envelope.VerifierResponse.Rejected,
+        // A system entry's row answers a device only as an applied ADOPT: its migration request committed.
+        4 => Core.Envelope.VerifierResponse.Committed,
         _ => $"unknown status {status}",
     };
 

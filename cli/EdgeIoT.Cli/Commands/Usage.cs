@@ -18,6 +18,8 @@ public static class Usage
                       [--declare-rw] (kv transactions declare their read/write sets)
                       [--spawning out-of-order|sequential|decentralized] [--conflict-avoidance]
                       with conflicts, executors are raised to 3 f_E + 1 when fewer (docs/conflicts.md)
+                      [--global PCT] (0-100: device requests that migrate to another zone; needs --zones 2+)
+                      [--leader stable|election] [--zone-delays paper|z1-z2=MS,...] (docs/zones.md)
           audit       check a network's data, read-only: the verifier database equals a replay of its
                       log, and every response a simulated device verified matches the log
                       [--dir data/local]
