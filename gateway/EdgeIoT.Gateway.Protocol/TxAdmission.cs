@@ -22,18 +22,15 @@ public sealed class TxAdmission(NetworkRegistry registry, string zone, DevicePla
             rejection = new(RejectReason.WrongZone, $"this is zone {Zone}; the transaction names zone {tx.Zone}");
             return false;
         }
-        if (checkPlacement && _placement.Of(tx.DeviceId) is var (served, locked))
+        // A device moving here is admitted even before this gateway hears of the ADOPT: its device sends
+        // only after the verifier answered the migration, and the verifier aborts anything ordered
+        // before the ADOPT, so the exact lock point stays the verifier's (docs/zones.md).
+        if (checkPlacement && _placement.Of(tx.DeviceId) is var (served, moving) && served != Zone)
         {
-            if (served != Zone)
-            {
-                rejection = new(RejectReason.WrongZone, $"device {tx.DeviceId} belongs to zone {served}, not {Zone}");
-                return false;
-            }
-            if (locked)
-            {
-                rejection = new(RejectReason.Migrating, $"device {tx.DeviceId} is migrating; zone {Zone} serves it again only if the migration is undone");
-                return false;
-            }
+            rejection = moving
+                ? new(RejectReason.Migrating, $"device {tx.DeviceId} is migrating to zone {served}; send there once the migration is answered")
+                : new(RejectReason.WrongZone, $"device {tx.DeviceId} belongs to zone {served}, not {Zone}");
+            return false;
         }
         if (!registry.Applications.Enabled.Contains(tx.App))
         {

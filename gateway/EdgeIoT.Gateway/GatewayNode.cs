@@ -37,6 +37,9 @@ internal sealed class GatewayNode
     // Migration requests seen, to address refusals (devices match a refusal by timestamp and digest).
     private readonly Dictionary<(string Device, ulong Timestamp), Bytes32> _migrationDigests = new();
     private const int MigrationDigestsMax = 10_000;
+    // Migrations the verifier says this zone adopted: a lagging coordinator may execute the migration
+    // only afterwards, and must not lock the device again when it does.
+    private readonly HashSet<(string Device, ulong BallotN, string BallotZone)> _adopted = [];
     public long InputsDropped;
 
     /// <param name="admit">Admission of a transaction the verifier says it never saw ordered (ERROR(T)); null when inadmissible.</param>
@@ -144,7 +147,12 @@ internal sealed class GatewayNode
             else if (receipt.Adopt && receipt.ToZone == _replica.ZoneId) _global.OnAdopted(receipt);
             // An applied ADOPT is the verifier's word that this zone owns the device now, whatever this
             // gateway's coordinator has seen so far of the migration.
-            if (receipt.Adopt && receipt.Applied && receipt.ToZone == _replica.ZoneId) _placement?.Set(receipt.Device, receipt.ToZone, locked: false);
+            if (receipt.Adopt && receipt.Applied && receipt.ToZone == _replica.ZoneId)
+            {
+                _placement?.Set(receipt.Device, receipt.ToZone, locked: false);
+                if (_adopted.Count >= MigrationDigestsMax) _adopted.Clear();
+                _adopted.Add((receipt.Device, receipt.Ballot?.N ?? 0, receipt.Ballot?.Zone ?? ""));
+            }
         }
     }
 
@@ -210,7 +218,8 @@ internal sealed class GatewayNode
         foreach (var executed in ready.Executed)
         {
             var device = executed.Order.Device;
-            _placement?.Set(device, _global.Metadata.ZoneOf(device), _global.Metadata.LockedDevices.Contains(device));
+            if (_adopted.Contains((device, executed.Ballot.N, executed.Ballot.Zone))) _placement?.Set(device, _replica.ZoneId, locked: false);
+            else _placement?.Set(device, _global.Metadata.ZoneOf(device), _global.Metadata.LockedDevices.Contains(device));
             _logger.LogInformation("global slot {Slot}: {Device} {From} -> {To}: {Outcome}", executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Outcome);
         }
         // Every gateway hands system entries to its replica, as devices' requests are: the primary

@@ -43,13 +43,56 @@ public sealed class ZoneTests(ITestOutputHelper output)
         var (jws, _) = roamer.Identity.Sign("telemetry", "reading", new { value = 1 }, zone: "z1");
         var stray = await roamer.SubmitSignedAsync(jws, ParseTimestamp(jws), zone: "z1");
         Assert.Equal(DeviceOutcome.RefusedByGateways, stray.Outcome);
-        Assert.Contains("belongs to zone z2", stray.Reason);
+        Assert.Contains("zone z2", stray.Reason);
 
         var audit = network.Audit();
         Assert.True(audit.Passed, string.Join("\n", audit.Violations));
         using var database = Verifier.Storage.VerifierDatabase.OpenReadOnly(network.VerifierDatabasePath);
         var moved = Assert.Single(database.ReadMigrations());
         Assert.Equal((roamer.Identity.Id, "z1", "z2", 3UL), (moved.Device, moved.From, moved.To, moved.HistoryCount));
+    }
+
+    [Fact]
+    public async Task A_migration_that_breaks_a_policy_is_refused_with_its_reason_and_moves_nothing()
+    {
+        // Two devices per zone, at most two per zone: any migration would overfill its destination.
+        await using var network = await RunningNetwork.StartAsync(devices: 6,
+            customize: spec => spec with { Zones = 3, Global = new GlobalSettings { ClientsPerZoneMax = 2 } });
+        var devices = await network.DevicesAsync(6, options: Patient);
+        var mover = devices[0];
+        var refused = await mover.MigrateAsync("z2");
+        output.WriteLine($"migration: {refused.Outcome} {refused.Reason}");
+        Assert.Equal(DeviceOutcome.RefusedByGateways, refused.Outcome);
+        Assert.StartsWith("policy", refused.Reason);
+        Assert.Contains("z2", refused.Reason);
+        Assert.Equal("z1", mover.Identity.Zone);
+        // Still served where it was.
+        Assert.Equal(DeviceOutcome.Committed, (await mover.SubmitAsync("telemetry", "reading", new { value = 5 })).Outcome);
+        using var database = Verifier.Storage.VerifierDatabase.OpenReadOnly(network.VerifierDatabasePath);
+        Assert.Empty(database.ReadMigrations());
+    }
+
+    [Theory]
+    [InlineData(GlobalLeaderMode.StableLeader)]
+    [InlineData(GlobalLeaderMode.LeaderElection)]
+    public async Task A_whole_zone_killed_does_not_stop_migrations_between_the_other_two(GlobalLeaderMode leader)
+    {
+        await using var network = await RunningNetwork.StartAsync(devices: 6,
+            customize: spec => spec with { Zones = 3, Global = new GlobalSettings { Leader = leader } });
+        var devices = await network.DevicesAsync(6, options: Patient);
+        foreach (var gateway in network.Registry.Zone("z3").Gateways) network.Network.Kill(gateway.Id, Cli.Launch.Signal.Kill);
+        foreach (var gateway in network.Registry.Zone("z3").Gateways)
+            Assert.Equal(137, await network.Network.WaitForExitAsync(gateway.Id, TimeSpan.FromSeconds(10)));
+
+        // d0001 lives in z1, d0002 in z2: they swap zones with z3 gone.
+        var there = await devices[0].MigrateAsync("z2");
+        var back = await devices[1].MigrateAsync("z1");
+        output.WriteLine($"z1->z2: {there.Outcome} {there.Reason} in {there.LatencyMs:F0} ms; z2->z1: {back.Outcome} {back.Reason} in {back.LatencyMs:F0} ms");
+        Assert.Equal(DeviceOutcome.Committed, there.Outcome);
+        Assert.Equal(DeviceOutcome.Committed, back.Outcome);
+        Assert.Equal(DeviceOutcome.Committed, (await devices[0].SubmitAsync("telemetry", "reading", new { value = 7 })).Outcome);
+        var audit = network.Audit();
+        Assert.True(audit.Passed, string.Join("\n", audit.Violations));
     }
 
     private static ulong ParseTimestamp(byte[] jws)
