@@ -120,7 +120,7 @@ public sealed class World : IDisposable
             {
                 var id = $"{zoneId}-g{i}";
                 var key = gatewayKeys[z][i] = Keep(SeedStreams.Key(Seed, id));
-                zone.Gateways.Add(new GatewayInfo { Id = id, Index = i, PublicKey = KeyText.Format(key.PublicKey), PeerPort = 9000 + i });
+                zone.Gateways.Add(new GatewayInfo { Id = id, Index = i, PublicKey = KeyText.Format(key.PublicKey), PeerPort = 9000 + i, GlobalPort = 9500 + 10 * z + i });
             }
             registry.Zones.Add(zone);
         }

@@ -26,6 +26,7 @@ public sealed partial class VerifierCore
     private readonly ICommittedState _state;
     private readonly Dictionary<string, ZoneProgress> _zones = new(StringComparer.Ordinal);
     private readonly int _matchQuorum;
+    private readonly bool _unsafeSkipLock;
 
     // Decisions taken but not yet persisted by the host (cleared by Advance).
     private readonly Dictionary<string, StoredValue> _unpersistedWrites = new(StringComparer.Ordinal);
@@ -38,8 +39,11 @@ public sealed partial class VerifierCore
 
     /// <param name="unsafeMatchQuorum">Testing only: accept this many matching VERIFY instead of f_E+1
     /// (the simulator's <c>--unsafe verifier-quorum</c>); 0 means the safe quorum.</param>
-    public VerifierCore(NetworkRegistry registry, ICommittedState state, int unsafeMatchQuorum = 0)
+    /// <param name="unsafeSkipLock">Testing only: a locked device's source zone keeps committing its
+    /// transactions (the simulator's <c>--unsafe skip-lock</c>).</param>
+    public VerifierCore(NetworkRegistry registry, ICommittedState state, int unsafeMatchQuorum = 0, bool unsafeSkipLock = false)
     {
+        _unsafeSkipLock = unsafeSkipLock;
         _registry = registry;
         _state = state;
         _matchQuorum = unsafeMatchQuorum > 0 ? unsafeMatchQuorum : registry.Executors.MatchQuorum;

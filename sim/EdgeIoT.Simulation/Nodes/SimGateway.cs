@@ -126,6 +126,14 @@ public sealed class SimGateway : SimNode
         Propose(request);
     }
 
+    /// <summary>A system entry (LOCK/ADOPT) the global protocol asks this gateway to order, as the host does.</summary>
+    public void ProposeSystem(ClientRequest request)
+    {
+        if (!IsUp) return;
+        Propose(request);
+        Flush();
+    }
+
     /// <summary>Where production's <c>GatewayFault.DropsRequest</c> may swallow a request (S1).</summary>
     private void Propose(ClientRequest request)
     {

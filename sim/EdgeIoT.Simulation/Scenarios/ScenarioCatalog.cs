@@ -6,6 +6,7 @@ public static class ScenarioCatalog
     public static IReadOnlyList<Scenario> All { get; } =
     [
         new NormalScenario(),
+        new MigrationRaceScenario(),
         new LossyScenario(),
         new LossyPeersScenario(),
         new LyingExecutorScenario(),

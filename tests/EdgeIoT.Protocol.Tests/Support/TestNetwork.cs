@@ -32,7 +32,7 @@ internal sealed class TestNetwork : IDisposable
             {
                 Id = zone.Key,
                 FaultyGateways = f,
-                Gateways = zone.Value.Select((k, i) => new GatewayInfo { Id = $"{zone.Key}-g{i}", Index = i, PublicKey = KeyText.Format(k.PublicKey), PeerPort = 9000 + 10 * z + i }).ToList(),
+                Gateways = zone.Value.Select((k, i) => new GatewayInfo { Id = $"{zone.Key}-g{i}", Index = i, PublicKey = KeyText.Format(k.PublicKey), PeerPort = 9000 + 10 * z + i, GlobalPort = 9500 + 10 * z + i }).ToList(),
             }).ToList(),
             Executors = new ExecutorPool
             {
