@@ -11,6 +11,8 @@ public enum UnsafeMode
     CommitQuorum,
     /// <summary>VerifierCore's unsafeMatchQuorum = f_E: a decision on f_E matching VERIFY.</summary>
     VerifierQuorum,
+    /// <summary>GlobalCoordinatorOptions.UnsafeZoneQuorum = 1: a slot is decided by the initiator zone alone, a minority.</summary>
+    GlobalQuorum,
 }
 
 public static class UnsafeModes
@@ -19,6 +21,7 @@ public static class UnsafeModes
     {
         UnsafeMode.CommitQuorum => "commit-quorum",
         UnsafeMode.VerifierQuorum => "verifier-quorum",
+        UnsafeMode.GlobalQuorum => "global-quorum",
         _ => "none",
     };
 
@@ -28,6 +31,7 @@ public static class UnsafeModes
         {
             "commit-quorum" => UnsafeMode.CommitQuorum,
             "verifier-quorum" => UnsafeMode.VerifierQuorum,
+            "global-quorum" => UnsafeMode.GlobalQuorum,
             "none" => UnsafeMode.None,
             _ => (UnsafeMode)(-1),
         };
@@ -43,6 +47,8 @@ public static class UnsafeModes
     {
         UnsafeMode.CommitQuorum => "equivocating-primary",
         UnsafeMode.VerifierQuorum => "lying-executor",
+        // Concurrent initiators each deciding a slot on their own zone's word commit different orders in one slot.
+        UnsafeMode.GlobalQuorum => "global-collisions",
         _ => throw new ArgumentException("no unsafe mode selected"),
     };
 }

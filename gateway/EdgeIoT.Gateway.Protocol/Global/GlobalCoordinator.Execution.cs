@@ -55,12 +55,13 @@ public sealed partial class GlobalCoordinator
         foreach (var key in _endorsed.Keys.Where(k => k.Slot < floor).ToList()) _endorsed.Remove(key);
         foreach (var key in _requested.Keys.Where(k => k.Slot <= LastExecuted && k.Kind != GlobalStepKind.GlobalStepHistory).ToList()) _requested.Remove(key);
         _ready.Persist.Add(new GlobalPersist.Executed(body.Slot, step));
-        _ready.Executed.Add(new ExecutedGlobal(body.Slot, body.Ballot, order, allowed, allowed ? "allowed" : $"refused: {reason}"));
+        _ready.Executed.Add(new ExecutedGlobal(body.Slot, body.Ballot, order, allowed, allowed ? "allowed" : $"refused: {reason}", _metadata.Digest()));
         Metrics.Executed++;
         if (allowed) Metrics.Allowed++;
         else Metrics.Refused++;
         ForgetRequests(order.Device, order.Timestamp);
         if (_attempt?.Slot == body.Slot) _attempt = null;
+        _backoffUntilTick = 0; // a back-off waits for the slot it lost; the next slot is free
         if (!allowed)
         {
             if (reason != "duplicate" && MigrationRequests.InitiatorZone(_registry, order.ToZone) == Zone)

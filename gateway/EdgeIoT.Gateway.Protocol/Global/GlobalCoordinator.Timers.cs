@@ -17,8 +17,12 @@ public sealed partial class GlobalCoordinator
     private long _suspectedTick;
     private long _missingQueryTick = long.MinValue / 2;
 
+    private long _viewTick;
+
     private void Suspect(string reason)
     {
+        // A new primary gets time to take over before anything it inherited counts against it.
+        if (_tick - _viewTick < 2 * _stepTicks) return;
         if (_suspectedView == View && _tick - _suspectedTick < _stepTicks) return;
         _suspectedView = View;
         _suspectedTick = _tick;
@@ -71,7 +75,7 @@ public sealed partial class GlobalCoordinator
                 break;
             }
             // What our zone owes: an answer to the highest PROPOSE/ACCEPT we may still answer.
-            if (_tick - state.FirstSeenTick >= 2 * _stepTicks && _tick - state.LastSuspectTick >= 2 * _stepTicks && OwesAnswer(state) is { } owed)
+            if (_tick - state.LastStepTick >= 2 * _stepTicks && _tick - state.LastSuspectTick >= 2 * _stepTicks && OwesAnswer(state) is { } owed)
             {
                 state.LastSuspectTick = _tick;
                 Suspect($"zone {Zone} did not answer {owed} in time");

@@ -108,6 +108,7 @@ public sealed partial class GlobalCoordinator
         if (view < View) { Reject($"view {view} is below the current view {View}"); return; }
         if (view == View) return;
         View = view;
+        _viewTick = _tick;
         _attempt = null;
         _suspectedView = ulong.MaxValue;
         Drive();
@@ -200,4 +201,17 @@ public readonly record struct BallotKey(ulong N, string Zone) : IComparable<Ball
     public static bool operator <=(BallotKey a, BallotKey b) => a.CompareTo(b) <= 0;
     public static bool operator >=(BallotKey a, BallotKey b) => a.CompareTo(b) >= 0;
     public override string ToString() => N == 0 ? "<none>" : $"<{N},{Zone}>";
+}
+
+public sealed partial class GlobalCoordinator
+{
+    /// <summary>A one-line account of the open slots, the attempt and the data migrations, for logs and failure reports.</summary>
+    public string DescribeState()
+    {
+        var slots = string.Join(" ", _slots.Values.Select(s =>
+            $"[slot {s.Slot}: promised {s.Promised} accepted {s.Accepted} highest {s.Highest} proposes {s.Proposes.Count} accepts {s.Accepts.Count} own {string.Join(",", s.Own.Keys.Select(k => $"{StepCertificates.ShortKind(k.Item1)}{k.Item2}"))} " +
+            $"promises {string.Join(",", s.Promises.Select(p => $"{p.Key}:{p.Value.Count}"))} accepteds {string.Join(",", s.Accepteds.Select(p => $"{p.Key}:{p.Value.Count}"))}]"));
+        var attempt = _attempt is { } a ? $"attempt slot {a.Slot} {a.Ballot} {a.Phase} since {a.PhaseTick}" : $"no attempt (back-off until {_backoffUntilTick})";
+        return $"tick {_tick} view {View} executed {LastExecuted} decided-waiting {_decided.Count} requests {_requests.Count}; {attempt}; {slots}; outgoing {_outgoing.Count} incoming {_incoming.Count} rounds {_rounds.Count}";
+    }
 }

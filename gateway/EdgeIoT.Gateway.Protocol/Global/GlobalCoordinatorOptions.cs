@@ -26,6 +26,9 @@ public sealed class GlobalCoordinatorOptions
     /// <summary>Rejection reasons reported per <see cref="GlobalCoordinator.TakeReady"/> (the rest are only counted).</summary>
     public int RejectionsReportedMax { get; init; } = 64;
 
+    /// <summary>How endorsements are checked: Ed25519 (null), or a memoizing check a simulator shares among its coordinators.</summary>
+    public EdgeIoT.Core.Quorum.EndorsementCheck? EndorsementCheck { get; init; }
+
     /// <summary>
     /// Testing only (the simulator's <c>--unsafe global-quorum</c>): zones that count as a quorum instead
     /// of a majority. 0 = a majority. No configuration file can set it.

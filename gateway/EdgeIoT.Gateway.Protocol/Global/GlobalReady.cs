@@ -22,8 +22,8 @@ public readonly record struct GlobalOutbound(GlobalTarget Target, int Member, st
     public override string ToString() => $"{Target}{(Zone is null ? "" : $" {Zone}")}{(Target is GlobalTarget.Member or GlobalTarget.RemoteGateway ? $" #{Member}" : "")}: {Message.KindCase}";
 }
 
-/// <summary>A global transaction executed on the global metadata, in global order (slot by slot).</summary>
-public sealed record ExecutedGlobal(ulong Slot, Ballot Ballot, MigrationOrder Order, bool Allowed, string Outcome);
+/// <summary>A global transaction executed on the global metadata, in global order (slot by slot), with the metadata digest right after it (the audit's "identical on every correct gateway").</summary>
+public sealed record ExecutedGlobal(ulong Slot, Ballot Ballot, MigrationOrder Order, bool Allowed, string Outcome, EdgeIoT.Core.Crypto.Bytes32 MetadataDigest);
 
 /// <summary>Source zone: order a LOCK system entry carrying <see cref="Commit"/> (the zone primary acts; every gateway is told so a new primary can).</summary>
 public sealed record LockRequest(string Device, ulong Slot, CertifiedStep Commit);
