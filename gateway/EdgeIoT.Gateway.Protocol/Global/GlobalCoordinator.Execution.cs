@@ -72,14 +72,27 @@ public sealed partial class GlobalCoordinator
         {
             _metadata.Lock(order.Device);
             _incoming[order.Device] = new Incoming(body.Slot, order, _tick);
-            if (_histories.Remove(order.Device, out var early)) OnHistory(early.Step, early.Body);
+            if (_earlyAdopts.Remove(order.Device, out var adopted) && adopted.FromZone == order.FromZone)
+            {
+                // This gateway executes late: the destination adopted the device already.
+                _incoming.Remove(order.Device);
+                _metadata.Unlock(order.Device);
+            }
+            else if (_histories.Remove(order.Device, out var early)) OnHistory(early.Step, early.Body);
         }
         if (order.FromZone == Zone)
         {
             _metadata.Lock(order.Device);
             var outgoing = new Outgoing(body.Slot, order, step, _tick) { Deferred = _incoming.ContainsKey(order.Device) };
             _outgoing[order.Device] = outgoing;
-            if (!outgoing.Deferred) EmitLock(outgoing);
+            if (_earlyLocks.Remove(order.Device, out var locked) && locked.Receipt.ToZone == order.ToZone)
+            {
+                outgoing.Deferred = false;
+                outgoing.Receipt = locked.Receipt;
+                outgoing.LockSeq = locked.Seq;
+                outgoing.ReceiptTick = _tick;
+            }
+            else if (!outgoing.Deferred) EmitLock(outgoing);
         }
     }
 
@@ -118,6 +131,10 @@ public sealed partial class GlobalCoordinator
     /// <summary>Certified HISTORY of finished outgoing migrations, to answer late queries (one per device).</summary>
     private readonly Dictionary<string, CertifiedStep> _sentHistories = new(StringComparer.Ordinal);
 
+    /// <summary>Receipts that arrived before this gateway executed their migration (it lags): applied when it does. One per registered device.</summary>
+    private readonly Dictionary<string, (ulong Seq, MigrationReceipt Receipt)> _earlyLocks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MigrationReceipt> _earlyAdopts = new(StringComparer.Ordinal);
+
     private void EmitLock(Outgoing outgoing)
     {
         outgoing.LockRequestTick = _tick;
@@ -132,7 +149,10 @@ public sealed partial class GlobalCoordinator
     public void OnLockPoint(ulong lockSeq, MigrationReceipt receipt)
     {
         if (receipt.Adopt || receipt.FromZone != Zone) Reject($"lock receipt for {receipt.Device} is not a LOCK of zone {Zone}");
-        else if (!_outgoing.TryGetValue(receipt.Device, out var outgoing) || outgoing.Order.ToZone != receipt.ToZone) Reject($"lock receipt for {receipt.Device}: no executed migration out of {Zone}");
+        else if (!_outgoing.TryGetValue(receipt.Device, out var outgoing) || outgoing.Order.ToZone != receipt.ToZone || outgoing.Receipt is not null && Key(outgoing.Receipt.Ballot) != Key(receipt.Ballot))
+        {
+            if (receipt.Applied && _registry.TryGetDevice(receipt.Device, out _)) _earlyLocks[receipt.Device] = (lockSeq, receipt);
+        }
         else if (!receipt.Applied) Reject($"the verifier refused the LOCK of {receipt.Device}: {receipt.Reason}");
         else if (outgoing.Receipt is null)
         {
@@ -148,6 +168,11 @@ public sealed partial class GlobalCoordinator
     {
         if (!receipt.Adopt || receipt.ToZone != Zone) Reject($"adopt receipt for {receipt.Device} is not an ADOPT of zone {Zone}");
         else if (!receipt.Applied) Reject($"the verifier refused the ADOPT of {receipt.Device}: {receipt.Reason}");
+        else if (!_incoming.TryGetValue(receipt.Device, out var incoming) || incoming.Order.FromZone != receipt.FromZone
+            || incoming.History is not null && Key(VerifiedBody(incoming.History).Ballot) != Key(receipt.Ballot))
+        {
+            if (_registry.TryGetDevice(receipt.Device, out _)) _earlyAdopts[receipt.Device] = receipt;
+        }
         else if (_incoming.Remove(receipt.Device))
         {
             if (!(_outgoing.TryGetValue(receipt.Device, out var outgoing) && outgoing.Deferred)) _metadata.Unlock(receipt.Device);

@@ -109,9 +109,11 @@ public sealed partial class GlobalCoordinator
                 if (_tick - outgoing.LockRequestTick >= _stepTicks) EmitLock(outgoing);
                 if (_tick - outgoing.ExecutedTick >= 3 * _stepTicks) Suspect($"the LOCK of {outgoing.Order.Device} (slot {outgoing.Slot}) was not ordered in time");
             }
-            else if (outgoing.History is null && _tick - outgoing.ReceiptTick >= 2 * _stepTicks)
+            else if (outgoing.History is null && _tick - outgoing.ReceiptTick >= _stepTicks)
             {
-                Suspect($"the HISTORY of {outgoing.Order.Device} (slot {outgoing.Slot}) was not endorsed in time");
+                // Our zone may have certified it without our vote: ask the members first.
+                if ((_tick - outgoing.ReceiptTick) % _stepTicks < Math.Max(1, _stepTicks / 8)) Query(Zone, GlobalStepKind.GlobalStepHistory, outgoing.Slot, default, outgoing.Order.Device);
+                if (_tick - outgoing.ReceiptTick >= 2 * _stepTicks) Suspect($"the HISTORY of {outgoing.Order.Device} (slot {outgoing.Slot}) was not endorsed in time");
             }
         }
         foreach (var incoming in _incoming.Values)

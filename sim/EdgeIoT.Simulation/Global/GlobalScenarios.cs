@@ -66,7 +66,7 @@ public sealed class GlobalCrashedZoneScenario : GlobalScenario
     {
         var restart = random.Next(2) == 0;
         var candidates = Enumerable.Range(0, setup.Zones).Where(z => restart || setup.Leader == GlobalLeaderMode.LeaderElection || z != setup.StableZone).ToList();
-        setup.ZoneCrashes.Add((candidates[random.Next(candidates.Count)], 300 + random.Next(3000), restart));
+        setup.ZoneCrashes.Add((candidates[random.Next(candidates.Count)], 300 + random.Next(setup.SafetyPhaseMs - 800), restart));
         setup.DropRate = 0.01;
     }
 }
@@ -116,7 +116,7 @@ public sealed class GlobalChaosScenario : GlobalScenario
         setup.SlowRate = 0.03;
         var cut = random.Next(setup.Zones);
         setup.ZonePartitions.Add((cut, 800, 2500));
-        setup.ZoneCrashes.Add(((cut + 1) % setup.Zones, 1500 + random.Next(1500), true));
+        setup.ZoneCrashes.Add(((cut + 1) % setup.Zones, 1000 + random.Next(setup.SafetyPhaseMs - 1500), true));
         setup.LivenessBoundMs = 15_000;
     }
 }

@@ -213,11 +213,13 @@ public sealed class GlobalWorld : IDisposable
     {
         foreach (var (zone, at, restart) in Setup.ZoneCrashes)
         {
+            if (at >= Setup.SafetyPhaseMs) throw new ArgumentException($"scenario {Scenario.Name}: a zone crash at {at} ms is not within the safety phase");
             if (!restart) DeadZones.Add(zone);
             At(at, () => { _crashed.Add(zone); Trace.Record(new TraceEntry(Clock.NowMs, TraceKind.Fault, default, default, default, zone, 0, $"zone {ZoneId(zone)} crashes")); });
         }
         foreach (var (zone, from, to) in Setup.ZonePartitions)
         {
+            if (from >= Setup.SafetyPhaseMs) throw new ArgumentException($"scenario {Scenario.Name}: a partition at {from} ms is not within the safety phase");
             At(from, () => { _partitioned.Add(zone); Trace.Record(new TraceEntry(Clock.NowMs, TraceKind.Fault, default, default, default, zone, 0, $"zone {ZoneId(zone)} partitioned")); });
             At(to, () => _partitioned.Remove(zone));
         }
