@@ -23,7 +23,12 @@ public sealed partial class GlobalCoordinator
             if (_commits.TryGetValue(body.Slot, out var executed) && !executed.Body.Order.Equals(body.Order)) Conflict(body, executed.Body);
             return;
         }
-        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax) { Reject($"COMMIT of slot {body.Slot} is beyond the window"); return; }
+        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax)
+        {
+            Reject($"COMMIT of slot {body.Slot} is beyond the window");
+            QueryMissing(body.Ballot.Zone);
+            return;
+        }
         if (_decided.TryGetValue(body.Slot, out var known))
         {
             if (!known.Body.Order.Equals(body.Order)) Conflict(body, known.Body);

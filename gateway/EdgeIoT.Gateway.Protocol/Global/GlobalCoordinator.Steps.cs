@@ -108,7 +108,12 @@ public sealed partial class GlobalCoordinator
             AnswerWithCommit(body.Slot, body.Ballot.Zone, -1);
             return;
         }
-        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax) { Reject($"{StepCertificates.Describe(body)} is beyond the slot window"); return; }
+        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax)
+        {
+            Reject($"{StepCertificates.Describe(body)} is beyond the slot window");
+            QueryMissing(body.Ballot.Zone);
+            return;
+        }
         var state = Slot(body.Slot);
         state.HighestN = Math.Max(state.HighestN, body.Ballot.N);
         var ballot = Key(body.Ballot);

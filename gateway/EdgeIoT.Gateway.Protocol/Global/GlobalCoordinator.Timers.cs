@@ -36,7 +36,11 @@ public sealed partial class GlobalCoordinator
         TimeRequests();
         TimeSlots();
         TimeMigrations();
-        if (_decided.Count > 0) QueryMissing(null);
+        // Behind: a COMMIT waits for its predecessor, steps of later slots arrive, or the next slot is
+        // open for long (our zone may have committed it without us).
+        var behind = _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1
+            || _slots.TryGetValue(LastExecuted + 1, out var next) && _tick - next.FirstSeenTick >= _stepTicks;
+        if (behind) QueryMissing(_slots.Values.LastOrDefault()?.Highest.Zone);
     }
 
     private void TimeRequests()
@@ -147,7 +151,7 @@ public sealed partial class GlobalCoordinator
         _missingQueryTick = _tick;
         var slot = LastExecuted + 1;
         Query(Zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
-        if (zone is not null && zone != Zone) Query(zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
+        if (!string.IsNullOrEmpty(zone) && zone != Zone) Query(zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
         else foreach (var decided in _decided.Values.Take(1))
             if (decided.Body.Ballot.Zone != Zone) Query(decided.Body.Ballot.Zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
     }
@@ -191,14 +195,23 @@ public sealed partial class GlobalCoordinator
         }
     }
 
+    /// <summary>Slots answered per query: a gateway far behind catches up a batch at a time.</summary>
+    private const int CommitsPerAnswerMax = 16;
+
     private bool AnswerWithCommit(ulong slot, string zone, int index)
     {
-        var commit = _commits.GetValueOrDefault(slot) ?? _decided.GetValueOrDefault(slot);
-        if (commit is null) return false;
-        Metrics.QueriesAnswered++;
-        if (index >= 0) SendToGateway(zone, index, Wrap(commit.Step));
-        else if (zone != Zone) SendToZone(zone, Wrap(commit.Step));
-        return true;
+        var answered = false;
+        for (var s = slot; s < slot + CommitsPerAnswerMax; s++)
+        {
+            var commit = _commits.GetValueOrDefault(s) ?? _decided.GetValueOrDefault(s);
+            if (commit is null) break;
+            answered = true;
+            if (index >= 0) SendToGateway(zone, index, Wrap(commit.Step));
+            else if (zone != Zone) SendToZone(zone, Wrap(commit.Step));
+            if (index < 0) break;
+        }
+        if (answered) Metrics.QueriesAnswered++;
+        return answered;
     }
 
     private void CountQuery(ResponseQuery query, string fromZone, int fromIndex, Core.Config.ZoneInfo querier, string owed)
