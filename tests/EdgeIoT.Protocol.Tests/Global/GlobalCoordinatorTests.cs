@@ -1,0 +1,227 @@
+using EdgeIoT.Core.Config;
+using EdgeIoT.Core.Envelope;
+using EdgeIoT.Core.Quorum;
+using EdgeIoT.Gateway.Protocol.Global;
+using EdgeIoT.Wire;
+using Google.Protobuf;
+
+namespace EdgeIoT.Protocol.Tests.Global;
+
+public class GlobalCoordinatorTests
+{
+    [Fact]
+    public void Stable_leader_a_migration_executes_everywhere_and_moves_the_device_with_its_history()
+    {
+        using var cluster = new GlobalCluster();
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1000));
+
+        foreach (var (zone, nodes) in cluster.Zones)
+            for (var i = 0; i < 4; i++)
+            {
+                var executed = Assert.Single(cluster.Executed(zone, i));
+                Assert.Equal(1UL, executed.Slot);
+                Assert.True(executed.Allowed, executed.Outcome);
+                Assert.Equal("z3", nodes[i].Metadata.ZoneOf("d20"));
+                Assert.Equal(cluster.Node("z1", 0).Metadata.Digest(), nodes[i].Metadata.Digest());
+            }
+        // "The verifier ... marks c locked ... z_s endorses a HISTORY step ... the z_d primary orders an ADOPT."
+        Assert.Contains(cluster.Receipts, r => !r.Adopt && r.Device == "d20" && r.FromZone == "z2");
+        Assert.Contains(cluster.Receipts, r => r.Adopt && r.Device == "d20" && r.ToZone == "z3");
+        Assert.All(cluster.Zones["z3"], n => Assert.DoesNotContain("d20", n.Metadata.LockedDevices));
+        Assert.All(cluster.Zones["z2"], n => Assert.DoesNotContain("d20", n.Metadata.LockedDevices));
+        Assert.Contains(cluster.Readies, r => r.Zone == "z3" && r.Gateway == 0 && r.Ready.AdoptRequests.Count == 1);
+    }
+
+    [Fact]
+    public void Leader_election_concurrent_destinations_execute_in_one_order_everywhere()
+    {
+        using var cluster = new GlobalCluster(leader: GlobalLeaderMode.LeaderElection);
+        // Both initiators start before either hears of the other: they collide on slot 1.
+        foreach (var node in cluster.Zones["z2"]) node.OnMigrationRequest(cluster.Migration("d10", "z2", 1000), out _);
+        foreach (var node in cluster.Zones["z3"]) node.OnMigrationRequest(cluster.Migration("d11", "z3", 1000), out _);
+        cluster.Pump();
+        cluster.Run(3000);
+
+        var reference = cluster.Executed("z1", 0).Select(e => (e.Slot, e.Order.Device, e.Outcome)).ToList();
+        Assert.Equal(2, reference.Count);
+        Assert.Equal([1UL, 2UL], reference.Select(r => r.Slot));
+        foreach (var (zone, nodes) in cluster.Zones)
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal(reference, cluster.Executed(zone, i).Select(e => (e.Slot, e.Order.Device, e.Outcome)));
+                Assert.Equal(cluster.Node("z1", 0).Metadata.Digest(), nodes[i].Metadata.Digest());
+            }
+        Assert.Equal("z2", cluster.Node("z1", 0).Metadata.ZoneOf("d10"));
+        Assert.Equal("z3", cluster.Node("z1", 0).Metadata.ZoneOf("d11"));
+    }
+
+    [Theory]
+    [InlineData("kv", "migrate", RejectReason.UnknownApplication)]
+    [InlineData("sys", "teleport", RejectReason.UnknownOperation)]
+    public void A_request_that_is_not_a_migration_is_refused_with_a_reason(string app, string op, RejectReason reason)
+    {
+        using var cluster = new GlobalCluster();
+        Assert.False(cluster.Node("z1", 0).OnMigrationRequest(cluster.Migration("d20", "z3", 1000, app, op), out var rejection));
+        Assert.Equal(reason, rejection.Reason);
+    }
+
+    [Fact]
+    public void A_request_to_an_unknown_zone_a_forged_one_or_one_for_another_initiator_is_refused()
+    {
+        using var cluster = new GlobalCluster();
+        var node = cluster.Node("z1", 0);
+        Assert.False(node.OnMigrationRequest(cluster.Migration("d20", "z9", 1000), out var rejection));
+        Assert.Equal(RejectReason.InvalidArguments, rejection.Reason);
+
+        using var other = Core.Crypto.SigningKey.FromSeed(new byte[32]);
+        Assert.False(node.OnMigrationRequest(cluster.Migration("d20", "z3", 1000, signer: other), out rejection));
+        Assert.Equal(RejectReason.BadSignature, rejection.Reason);
+
+        // Stable leader: z1 initiates every migration; z2's gateways refuse to.
+        Assert.False(cluster.Node("z2", 0).OnMigrationRequest(cluster.Migration("d20", "z3", 1000), out rejection));
+        Assert.Equal(RejectReason.WrongZone, rejection.Reason);
+    }
+
+    [Fact]
+    public void A_full_destination_refuses_identically_and_the_initiator_zone_tells_the_device()
+    {
+        using var cluster = new GlobalCluster(configure: g => g.ClientsPerZoneMax = 2);
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1000));
+        foreach (var node in cluster.All)
+        {
+            Assert.Equal("z2", node.Metadata.ZoneOf("d20"));
+            Assert.Equal(1UL, node.Metadata.RefusedByReason["zone-full"]);
+        }
+        var refusals = cluster.Readies.Where(r => r.Zone == "z1").SelectMany(r => r.Ready.DeviceRefusals).ToList();
+        Assert.Equal(4, refusals.Count);
+        Assert.All(refusals, r => Assert.Equal(("d20", 1000UL, "zone-full"), (r.Device, r.Timestamp, r.Reason)));
+        Assert.DoesNotContain(cluster.Readies, r => r.Zone != "z1" && r.Ready.DeviceRefusals.Count > 0);
+    }
+
+    [Fact]
+    public void Migrations_per_period_are_counted_on_request_timestamps()
+    {
+        using var cluster = new GlobalCluster(configure: g => { g.MigrationsPerPeriodMax = 1; g.MigrationPeriodMs = 10_000; });
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1_000_000));
+        cluster.Submit("z1", cluster.Migration("d20", "z1", 2_000_000));       // 1 s later: refused
+        cluster.Submit("z1", cluster.Migration("d20", "z1", 12_000_000));      // 11 s after the first: allowed
+        var outcomes = cluster.Executed("z2", 1).Select(e => e.Outcome).ToList();
+        Assert.Equal(["allowed", "refused: too-many-migrations", "allowed"], outcomes);
+        Assert.Equal("z1", cluster.Node("z3", 2).Metadata.ZoneOf("d20"));
+    }
+
+    [Fact]
+    public void A_replayed_or_stale_request_changes_nothing()
+    {
+        using var cluster = new GlobalCluster();
+        var request = cluster.Migration("d20", "z3", 5000);
+        cluster.Submit("z1", request);
+        var digest = cluster.Node("z2", 0).Metadata.Digest();
+        cluster.Submit("z1", request);
+        cluster.Submit("z1", cluster.Migration("d20", "z1", 4000));
+        Assert.Single(cluster.Executed("z2", 0));
+        Assert.Equal(digest, cluster.Node("z2", 0).Metadata.Digest());
+    }
+
+    [Fact]
+    public void A_gateway_endorses_at_most_one_body_per_kind_slot_and_ballot()
+    {
+        using var cluster = new GlobalCluster();
+        var primary = cluster.Node("z1", 0);
+        var backup = cluster.Node("z1", 1);
+        cluster.AutoDataPlane = false;
+        // The primary's genuine ACCEPT for slot 1, captured, and a variant of it for another device.
+        var captured = new List<EndorseRequest>();
+        cluster.Filter = (fz, f, tz, t, m) =>
+        {
+            if (m.KindCase == GlobalMessage.KindOneofCase.EndorseRequest && tz == "z1" && t == 1) captured.Add(m.EndorseRequest);
+            return !(tz == "z1" && t == 1);
+        };
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1000));
+        var accept = captured.First(r => GlobalStep.Parser.ParseFrom(r.Body).Kind == GlobalStepKind.GlobalStepAccept);
+        cluster.Filter = (_, _, _, _, _) => true;
+        backup.OnZoneMessage(0, new GlobalMessage { EndorseRequest = accept });
+        Assert.Contains(backup.TakeReady().Messages, m => m.Message.KindCase == GlobalMessage.KindOneofCase.EndorseVote);
+
+        var variant = GlobalStep.Parser.ParseFrom(accept.Body);
+        variant.Order = new MigrationOrder { Device = "d21", FromZone = "z2", ToZone = "z3", Timestamp = 1000, Request = ByteString.CopyFrom(cluster.Migration("d21", "z3", 1000)) };
+        variant.RequestDigest = ByteString.CopyFrom(Core.Crypto.Sha256Digest.Of(variant.Order.Request.Span).ToArray());
+        backup.OnZoneMessage(0, new GlobalMessage { EndorseRequest = new EndorseRequest { Body = variant.ToByteString() } });
+        var ready = backup.TakeReady();
+        Assert.DoesNotContain(ready.Messages, m => m.Message.KindCase == GlobalMessage.KindOneofCase.EndorseVote);
+        Assert.Contains(ready.Rejected, r => r.Contains("slot") && r.Contains("not the next") || r.Contains("already endorsed"));
+        Assert.True(primary.IsPrimary);
+    }
+
+    [Fact]
+    public void An_endorse_request_from_a_backup_is_refused()
+    {
+        using var cluster = new GlobalCluster();
+        var node = cluster.Node("z1", 2);
+        node.OnZoneMessage(3, new GlobalMessage { EndorseRequest = new EndorseRequest { Body = ByteString.CopyFromUtf8("x") } });
+        Assert.Contains(node.TakeReady().Rejected, r => r.Contains("not from primary 0"));
+    }
+
+    [Fact]
+    public void A_forged_step_from_another_zone_is_rejected_with_its_reason()
+    {
+        using var cluster = new GlobalCluster();
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1000));
+        var commit = cluster.Readies.SelectMany(r => r.Ready.LockRequests).First().Commit.Clone();
+        var body = GlobalStep.Parser.ParseFrom(commit.Body);
+        body.Slot = 2;
+        commit.Body = body.ToByteString();
+        var node = cluster.Node("z3", 1);
+        node.OnRemoteMessage("z1", 0, new GlobalMessage { Step = commit });
+        Assert.Contains(node.TakeReady().Rejected, r => r.Contains("distinct valid endorsements"));
+        Assert.Equal(1UL, node.LastExecuted);
+    }
+
+    [Fact]
+    public void A_silent_stable_primary_is_suspected_and_a_new_primary_finishes_the_migration()
+    {
+        using var cluster = new GlobalCluster();
+        cluster.Filter = (fz, f, _, _, _) => !(fz == "z1" && f == 0);
+        foreach (var node in cluster.Zones["z1"]) node.OnMigrationRequest(cluster.Migration("d20", "z3", 1000), out _);
+        cluster.Pump();
+        cluster.Run(3000);
+        var suspicions = cluster.Readies.Where(r => r.Zone == "z1" && r.Gateway != 0).Sum(r => r.Ready.Suspicions.Count);
+        Assert.True(suspicions >= 2, $"{suspicions} suspicions");
+        // The host's PBFT view change installs view 1 (primary 1).
+        foreach (var node in cluster.All.Where(n => n.Zone == "z1")) node.OnView(1);
+        cluster.Pump();
+        cluster.Run(2000);
+        Assert.All(cluster.All.Where(n => n.Zone != "z1" || n.Self != 0), n => Assert.Equal("z3", n.Metadata.ZoneOf("d20")));
+    }
+
+    [Fact]
+    public void A_follower_zone_that_misses_commits_catches_up_by_query()
+    {
+        using var cluster = new GlobalCluster();
+        // z3 hears nothing from z1 while two migrations commit among z1 and z2 (a majority).
+        cluster.Filter = (fz, _, tz, _, _) => !(fz == "z1" && tz == "z3" || fz == "z3" && tz == "z1");
+        cluster.Submit("z1", cluster.Migration("d10", "z2", 1000));
+        cluster.Submit("z1", cluster.Migration("d11", "z2", 1000));
+        Assert.Equal(2UL, cluster.Node("z2", 0).LastExecuted);
+        Assert.Equal(0UL, cluster.Node("z3", 0).LastExecuted);
+        cluster.Filter = (_, _, _, _, _) => true;
+        cluster.Submit("z1", cluster.Migration("d20", "z1", 1000));
+        cluster.Run(1000);
+        Assert.All(cluster.All, n => Assert.Equal(3UL, n.LastExecuted));
+        Assert.All(cluster.All, n => Assert.Equal(cluster.Node("z1", 0).Metadata.Digest(), n.Metadata.Digest()));
+    }
+
+    [Fact]
+    public void Every_device_stays_in_exactly_one_zone()
+    {
+        using var cluster = new GlobalCluster(leader: GlobalLeaderMode.LeaderElection);
+        cluster.Submit("z3", cluster.Migration("d10", "z3", 1000));
+        cluster.Submit("z1", cluster.Migration("d10", "z1", 2000));
+        cluster.Run(500);
+        var metadata = cluster.Node("z2", 3).Metadata;
+        Assert.Equal(cluster.Registry.Devices.Count, metadata.Placement.Count);
+        Assert.Equal(cluster.Registry.Devices.Count, cluster.Registry.Zones.Sum(z => metadata.DevicesIn(z.Id)));
+        Assert.Equal("z1", metadata.ZoneOf("d10"));
+        Assert.Equal(2UL, metadata.HistoryCount);
+    }
+}
