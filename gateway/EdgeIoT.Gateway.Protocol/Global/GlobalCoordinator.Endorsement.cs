@@ -99,7 +99,7 @@ public sealed partial class GlobalCoordinator
         }
         _endorsed[key] = content;
         ApplyEndorsed(body, request.Evidence);
-        _ready.Persist.Add(new GlobalPersist.Endorsed(body.Kind, body.Slot, body.Ballot, content.ToArray(), body));
+        _ready.Persist.Add(new GlobalPersist.Endorsed(body.Kind, body.Slot, body.Ballot, content.ToArray(), body, request.Evidence.Count > 0 ? request.Evidence[0] : null));
         var digest = Sha256Digest.Of(request.Body.Span);
         round = Track(request.Body, body, digest);
         round.OwnVote = StepCertificates.Endorse(_key, Self, request.Body.Span);

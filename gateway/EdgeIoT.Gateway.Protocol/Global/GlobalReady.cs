@@ -38,7 +38,7 @@ public sealed record DeviceRefusal(string Device, ulong Timestamp, string Reason
 public abstract record GlobalPersist
 {
     /// <summary>This gateway endorsed <see cref="ContentDigest"/> for (kind, slot, ballot): it must never endorse another content for that key. Promises and accepts follow from PROMISE/ACCEPTED records.</summary>
-    public sealed record Endorsed(GlobalStepKind Kind, ulong Slot, Ballot Ballot, byte[] ContentDigest, GlobalStep Body) : GlobalPersist;
+    public sealed record Endorsed(GlobalStepKind Kind, ulong Slot, Ballot Ballot, byte[] ContentDigest, GlobalStep Body, CertifiedStep? Evidence) : GlobalPersist;
     /// <summary>Slot executed with this certified COMMIT: replaying the COMMITs in slot order rebuilds the metadata.</summary>
     public sealed record Executed(ulong Slot, CertifiedStep Commit) : GlobalPersist;
 }
