@@ -13,6 +13,8 @@ public enum UnsafeMode
     VerifierQuorum,
     /// <summary>GlobalCoordinatorOptions.UnsafeZoneQuorum = 1: a slot is decided by the initiator zone alone, a minority.</summary>
     GlobalQuorum,
+    /// <summary>GlobalCoordinatorOptions.UnsafeAcceptBelowPromise: gateways endorse an ACCEPTED below their promise.</summary>
+    AcceptBelowPromise,
 }
 
 public static class UnsafeModes
@@ -22,6 +24,7 @@ public static class UnsafeModes
         UnsafeMode.CommitQuorum => "commit-quorum",
         UnsafeMode.VerifierQuorum => "verifier-quorum",
         UnsafeMode.GlobalQuorum => "global-quorum",
+        UnsafeMode.AcceptBelowPromise => "accept-below-promise",
         _ => "none",
     };
 
@@ -32,6 +35,7 @@ public static class UnsafeModes
             "commit-quorum" => UnsafeMode.CommitQuorum,
             "verifier-quorum" => UnsafeMode.VerifierQuorum,
             "global-quorum" => UnsafeMode.GlobalQuorum,
+            "accept-below-promise" => UnsafeMode.AcceptBelowPromise,
             "none" => UnsafeMode.None,
             _ => (UnsafeMode)(-1),
         };
@@ -49,6 +53,8 @@ public static class UnsafeModes
         UnsafeMode.VerifierQuorum => "lying-executor",
         // Concurrent initiators each deciding a slot on their own zone's word commit different orders in one slot.
         UnsafeMode.GlobalQuorum => "global-collisions",
+        // A zone that promised a higher ballot still accepts a lower one: two values chosen in one slot.
+        UnsafeMode.AcceptBelowPromise => "global-collisions",
         _ => throw new ArgumentException("no unsafe mode selected"),
     };
 }

@@ -174,7 +174,7 @@ public sealed partial class GlobalCoordinator
             if (state.Accepts.Count > 0)
             {
                 var (ballot, accept) = state.Accepts.Last();
-                if (ballot >= state.Promised && !state.Own.ContainsKey((GlobalStepKind.GlobalStepAccepted, ballot)))
+                if ((ballot >= state.Promised || _options.UnsafeAcceptBelowPromise) && !state.Own.ContainsKey((GlobalStepKind.GlobalStepAccepted, ballot)))
                 {
                     var body = VerifiedBody(accept);
                     RequestEndorsement(new GlobalStep

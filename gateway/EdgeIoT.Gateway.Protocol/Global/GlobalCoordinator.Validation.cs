@@ -138,7 +138,7 @@ public sealed partial class GlobalCoordinator
             return false;
         }
         var promised = SlotOrNull(body.Slot)?.Promised ?? default;
-        if (Key(body.Ballot) < promised) { reason = $"promised {promised} in slot {body.Slot}"; return false; }
+        if (Key(body.Ballot) < promised && !_options.UnsafeAcceptBelowPromise) { reason = $"promised {promised} in slot {body.Slot}"; return false; }
         return true;
     }
 

@@ -34,6 +34,8 @@ public sealed class GlobalCoordinatorOptions
     /// of a majority. 0 = a majority. No configuration file can set it.
     /// </summary>
     public int UnsafeZoneQuorum { get; init; }
-    /// <summary>Testing only (<c>--unsafe endorse-twice</c>): endorse any valid body, even a second one for a (kind, slot, ballot).</summary>
+    /// <summary>Testing only (<c>--unsafe accept-below-promise</c>): endorse an ACCEPTED for a ballot below this gateway's promise, breaking Paxos's acceptor rule.</summary>
+    public bool UnsafeAcceptBelowPromise { get; init; }
+    /// <summary>Testing only (byzantine simulator gateways): endorse any valid body, even a second one for a (kind, slot, ballot).</summary>
     public bool UnsafeEndorseTwice { get; init; }
 }

@@ -41,6 +41,7 @@ public sealed class GlobalGatewayNode
             Zone = world.ZoneId(zone),
             SelfIndex = index,
             UnsafeZoneQuorum = unsafeMode == UnsafeMode.GlobalQuorum ? 1 : 0,
+            UnsafeAcceptBelowPromise = unsafeMode == UnsafeMode.AcceptBelowPromise,
             UnsafeEndorseTwice = byzantine == ByzantineKind.Tampering,
             EndorsementCheck = world.EndorsementCheck.Check,
         }, key, (ulong)SeedStreams.DeriveInt(world.Seed, $"coordinator/{zone}/{index}"));
