@@ -140,11 +140,13 @@ public sealed class GlobalGatewayNode
         foreach (var outbound in ready.Messages) Send(outbound);
         if (Byzantine != ByzantineKind.Silent && Coordinator.IsPrimary && _world.DataPlane.View(Zone) == Coordinator.View)
         {
+            // A tampering primary orders entries only half the time, and then a forged certificate (two
+            // endorsements) half of that: PBFT backups and the verifier refuse it (StepCertificates).
             var orders = Byzantine != ByzantineKind.Tampering || _random.Next(2) == 0;
             if (orders)
             {
-                foreach (var request in ready.LockRequests) _world.DataPlane.Order(Zone, request.Commit, adopt: false);
-                foreach (var request in ready.AdoptRequests) _world.DataPlane.Order(Zone, request.History, adopt: true);
+                foreach (var request in ready.LockRequests) _world.DataPlane.Order(Zone, MaybeForge(request.Commit), adopt: false);
+                foreach (var request in ready.AdoptRequests) _world.DataPlane.Order(Zone, MaybeForge(request.History), adopt: true);
             }
         }
         if (Byzantine != ByzantineKind.Silent)
@@ -156,6 +158,15 @@ public sealed class GlobalGatewayNode
             }
         if (Byzantine != ByzantineKind.Silent)
             foreach (var suspicion in ready.Suspicions) _world.DataPlane.Suspect(Zone, Index, Coordinator.View, suspicion);
+    }
+
+    private CertifiedStep MaybeForge(CertifiedStep step)
+    {
+        if (Byzantine != ByzantineKind.Tampering || _random.Next(2) == 0) return step;
+        Tampered++;
+        var forged = step.Clone();
+        while (forged.Endorsements.Count > 2) forged.Endorsements.RemoveAt(forged.Endorsements.Count - 1);
+        return forged;
     }
 
     private void Send(GlobalOutbound outbound)

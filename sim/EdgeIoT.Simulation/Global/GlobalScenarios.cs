@@ -43,9 +43,16 @@ public sealed class GlobalCollisionsScenario : GlobalScenario
 public sealed class GlobalPartitionScenario : GlobalScenario
 {
     public override string Name => "global-partition";
-    public override string Description => "a minority zone (the stable zone half the time) partitioned from the others for seconds, then healed";
+    public override string Description => "a minority zone (the stable zone half the time) partitioned for seconds, or every zone cut off from every other for a while";
     protected override void Shape(GlobalSetup setup, Random random)
     {
+        if (random.Next(3) == 0)
+        {
+            // No majority anywhere: nothing may be decided, and everything resumes after.
+            var outage = 500 + random.Next(1000);
+            for (var z = 0; z < setup.Zones; z++) setup.ZonePartitions.Add((z, outage, outage + 600 + random.Next(1200)));
+            return;
+        }
         var cut = setup.Leader == GlobalLeaderMode.StableLeader && random.Next(2) == 0 ? setup.StableZone : random.Next(setup.Zones);
         var from = 500 + random.Next(1500);
         setup.ZonePartitions.Add((cut, from, from + 1000 + random.Next(2500)));
