@@ -157,13 +157,16 @@ public static class StepCertificates
                 reason = $"order names unknown zones \"{Trim(body.Order.FromZone)}\" -> \"{Trim(body.Order.ToZone)}\"";
                 return false;
             }
-            if (!Bytes32.TryCreate(body.RequestDigest.Span, out var digest) || digest != Sha256Digest.Of(body.Order.Request.Span))
+            // A PROMISE's request_digest is the PROPOSE's; its order is the one accepted earlier in the slot.
+            if (body.Kind != GlobalStepKind.GlobalStepPromise
+                && (!Bytes32.TryCreate(body.RequestDigest.Span, out var digest) || digest != Sha256Digest.Of(body.Order.Request.Span)))
             {
                 reason = "request_digest is not SHA-256 of the order's request";
                 return false;
             }
         }
         else if (body.Order is not null) { reason = "a PROMISE without an accepted ballot carries no order"; return false; }
+        if (body.RequestDigest.Length != Bytes32.Size) { reason = "request_digest is not 32 bytes"; return false; }
         if (body.Kind is GlobalStepKind.GlobalStepPromise && body.Accepted is { } accepted && (accepted.N == 0 || !registry.TryGetZone(accepted.Zone, out _)))
         {
             reason = "PROMISE names an invalid accepted ballot";

@@ -58,7 +58,7 @@ public sealed partial class GlobalCoordinator
         foreach (var key in _usedN.Keys.Where(s => s <= LastExecuted).ToList()) _usedN.Remove(key);
         var floor = LastExecuted > (ulong)_options.RememberedSlotsMax ? LastExecuted - (ulong)_options.RememberedSlotsMax : 0;
         foreach (var key in _endorsed.Keys.Where(k => k.Slot < floor).ToList()) _endorsed.Remove(key);
-        foreach (var key in _requested.Keys.Where(k => k.Slot <= LastExecuted && k.Kind != GlobalStepKind.GlobalStepHistory).ToList()) _requested.Remove(key);
+        foreach (var key in _requested.Keys.Where(k => k.Slot <= LastExecuted && (k.Kind != GlobalStepKind.GlobalStepHistory || k.Slot < floor)).ToList()) _requested.Remove(key);
         _ready.Persist.Add(new GlobalPersist.Executed(body.Slot, step));
         _ready.Executed.Add(new ExecutedGlobal(body.Slot, body.Ballot, order, allowed, allowed ? "allowed" : $"refused: {reason}", _metadata.Digest()));
         Metrics.Executed++;

@@ -247,3 +247,41 @@ public class GlobalRestoreTests
         key.Dispose();
     }
 }
+
+public class GlobalPaxosTests
+{
+    /// <summary>
+    /// "the new leader has to propose and commit that value before proposing its own value" (ziziphus §3.2.1,
+    /// on Paxos): an order a majority of zones accepted is chosen even if its initiator dies before COMMIT.
+    /// </summary>
+    [Fact]
+    public void An_order_a_majority_accepted_is_committed_by_the_next_initiator_before_its_own()
+    {
+        using var cluster = new GlobalCluster(leader: GlobalLeaderMode.LeaderElection);
+        var z2Down = false;
+        cluster.Filter = (fz, _, tz, _, m) =>
+        {
+            if (z2Down) return fz != "z2" && tz != "z2";
+            if (fz != "z2" && tz == "z2" && m.KindCase == GlobalMessage.KindOneofCase.Step
+                && GlobalStep.Parser.ParseFrom(m.Step.Body).Kind == GlobalStepKind.GlobalStepAccepted)
+            {
+                z2Down = true; // z2 crashes before it hears any other zone accept its order
+                return false;
+            }
+            return true;
+        };
+        cluster.Submit("z2", cluster.Migration("d10", "z2", 1000));
+        Assert.True(z2Down);
+        Assert.All(cluster.All, n => Assert.Equal(0UL, n.LastExecuted));
+
+        cluster.Submit("z3", cluster.Migration("d11", "z3", 1000));
+        cluster.Run(3000);
+        Assert.True(cluster.Node("z3", 0).LastExecuted == 2, cluster.Node("z3", 0).DescribeState() + "\n" + cluster.Node("z1", 0).DescribeState() + "\n" + string.Join("\n", cluster.Rejections("z3", 1).Concat(cluster.Rejections("z1", 1)).Distinct().Take(10)));
+        foreach (var zone in new[] { "z1", "z3" })
+            for (var i = 0; i < 4; i++)
+            {
+                var executed = cluster.Executed(zone, i).Select(e => (e.Slot, e.Order.Device)).ToList();
+                Assert.Equal([(1UL, "d10"), (2UL, "d11")], executed);
+            }
+    }
+}
