@@ -119,7 +119,8 @@ public sealed record SimulationResult(
         if (world.CorrectGateways.FirstOrDefault() is { } reference)
             lines.Add($"metadata at {reference.Name}: {reference.Coordinator.Metadata.Allowed} allowed, refused {string.Join(", ", reference.Coordinator.Metadata.RefusedByReason.Select(r => $"{r.Key} {r.Value}"))}; duplicates {reference.Coordinator.Metrics.Refused - reference.Coordinator.Metadata.RefusedByReason.Values.Sum(v => (long)v)}");
         lines.Add($"data plane: views {string.Join(", ", Enumerable.Range(0, world.Setup.Zones).Select(z => $"{world.ZoneId(z)}={world.DataPlane.View(z)}"))}, locks {world.DataPlane.LocksDecided}, adopts {world.DataPlane.AdoptsDecided}, refused entries {world.DataPlane.EntriesRefused}, invalid {world.DataPlane.InvalidEntries}");
-        lines.Add($"network: {world.Sent} sent, {world.Delivered} delivered, {world.Dropped} dropped, {world.Duplicated} duplicated; leader {world.Setup.Leader}, {world.Setup.Zones} zones");
+        lines.Add($"network: {world.Sent} sent, {world.Delivered} delivered, {world.Dropped} dropped, {world.Duplicated} duplicated; leader {world.Setup.Leader}, {world.Setup.Zones} zones; " +
+            $"endorsement checks {world.EndorsementCheck.Checked} ({world.EndorsementCheck.Hits} remembered)");
         return lines;
     }
 
