@@ -89,6 +89,7 @@ public sealed record SimulationResult(
             ["global.adopts"] = world.DataPlane.AdoptsDecided,
             ["global.invalid_entries"] = world.DataPlane.InvalidEntries,
             ["global.collisions"] = correct.Sum(m => m.Collisions),
+            ["global.recovered"] = correct.Sum(m => m.Recovered),
             ["global.retries"] = correct.Sum(m => m.Retries),
             ["global.queries_sent"] = correct.Sum(m => m.QueriesSent),
             ["global.queries_answered"] = correct.Sum(m => m.QueriesAnswered),
@@ -120,7 +121,7 @@ public sealed record SimulationResult(
             lines.Add($"metadata at {reference.Name}: {reference.Coordinator.Metadata.Allowed} allowed, refused {string.Join(", ", reference.Coordinator.Metadata.RefusedByReason.Select(r => $"{r.Key} {r.Value}"))}; duplicates {reference.Coordinator.Metrics.Refused - reference.Coordinator.Metadata.RefusedByReason.Values.Sum(v => (long)v)}");
         lines.Add($"data plane: views {string.Join(", ", Enumerable.Range(0, world.Setup.Zones).Select(z => $"{world.ZoneId(z)}={world.DataPlane.View(z)}"))}, locks {world.DataPlane.LocksDecided}, adopts {world.DataPlane.AdoptsDecided}, refused entries {world.DataPlane.EntriesRefused}, invalid {world.DataPlane.InvalidEntries}");
         lines.Add($"network: {world.Sent} sent, {world.Delivered} delivered, {world.Dropped} dropped, {world.Duplicated} duplicated; leader {world.Setup.Leader}, {world.Setup.Zones} zones; " +
-            $"endorsement checks {world.EndorsementCheck.Checked} ({world.EndorsementCheck.Hits} remembered)");
+            $"endorsement checks {world.EndorsementCheck.Checked} ({world.EndorsementCheck.Hits} remembered); orders recovered by a later ballot {world.CorrectGateways.Sum(g => g.Coordinator.Metrics.Recovered)}");
         return lines;
     }
 

@@ -180,6 +180,7 @@ public sealed partial class GlobalCoordinator
             {
                 var best = promises.Values.Select(p => p.Body).Where(p => Key(p.Accepted).IsSet).MaxBy(p => Key(p.Accepted));
                 var order = best?.Order ?? attempt.Order;
+                if (!order.Equals(attempt.Order)) Metrics.Recovered++; // Paxos: finish the order a zone accepted first
                 var accept = new GlobalStep
                 {
                     Kind = GlobalStepKind.GlobalStepAccept, Slot = attempt.Slot, Ballot = attempt.Ballot.ToBallot(), Previous = PreviousBallot(attempt.Slot),

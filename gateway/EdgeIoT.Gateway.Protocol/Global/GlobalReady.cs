@@ -65,6 +65,6 @@ public sealed class GlobalReady
 public sealed class GlobalMetrics
 {
     public long Rejected, Endorsed, EndorseRefused, Certified, StepsVerified, VerifiedCacheHits, Executed, Allowed, Refused;
-    public long Proposals, Retries, Collisions, QueriesSent, QueriesAnswered, Suspicions, ConflictingCommits, RequestsQueued, RequestsRelayed;
+    public long Proposals, Retries, Collisions, Recovered, QueriesSent, QueriesAnswered, Suspicions, ConflictingCommits, RequestsQueued, RequestsRelayed;
     public long LockRequests, AdoptRequests, HistoriesCertified;
 }

@@ -96,6 +96,13 @@ public sealed class GlobalPlacementCheck(GlobalWorld world) : GlobalCheck(world)
         }
     }
 
+    /// <summary>The device's last allowed migration needs a zone that is down for good: its data cannot move.</summary>
+    private bool StrandedByDeadZone(GlobalAgreementCheck agreement, string device)
+    {
+        var last = agreement.Log.LastOrDefault(e => e.Device == device && e.Outcome == "allowed");
+        return last is not null && (World.DeadZones.Contains(World.ZoneIndex(last.From)) || World.DeadZones.Contains(World.ZoneIndex(last.To)));
+    }
+
     public override void OnOwnershipMoved(string device, int from, int to, MigrationOrder order)
     {
         var log = World.Checks.OfType<GlobalAgreementCheck>().Single().Log;
@@ -111,7 +118,7 @@ public sealed class GlobalPlacementCheck(GlobalWorld world) : GlobalCheck(world)
             CheckPlacement(gateway);
             if (agreement.ExecutedBy(gateway) != agreement.Log.Count) continue;
             foreach (var (device, owner) in World.DataPlane.Owner)
-                if (!World.DataPlane.IsLocked(device) && gateway.Coordinator.Metadata.ZoneOf(device) != World.ZoneId(owner))
+                if (!World.DataPlane.IsLocked(device) && !StrandedByDeadZone(agreement, device) && gateway.Coordinator.Metadata.ZoneOf(device) != World.ZoneId(owner))
                     throw Violation($"{device} is owned by {World.ZoneId(owner)} at the verifier but {gateway.Name}'s metadata places it in {gateway.Coordinator.Metadata.ZoneOf(device)}");
         }
     }

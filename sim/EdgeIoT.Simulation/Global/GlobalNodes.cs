@@ -173,6 +173,8 @@ public sealed class GlobalGatewayNode
     {
         if (Byzantine == ByzantineKind.Silent) return;
         var message = outbound.Message;
+        if (outbound.Target == GlobalTarget.AllOtherZones && message.KindCase == GlobalMessage.KindOneofCase.Step)
+            _world.OnStepSent(Zone, GlobalStep.Parser.ParseFrom(message.Step.Body).Kind);
         foreach (var (zone, index) in Targets(outbound))
         {
             var sent = message;

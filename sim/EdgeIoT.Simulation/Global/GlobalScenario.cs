@@ -40,6 +40,13 @@ public sealed class GlobalSetup
     public Dictionary<(int Zone, int Gateway), ByzantineKind> Byzantine { get; } = [];
     /// <summary>Zone crashes: the zone's gateways stop at <c>AtMs</c>; <c>Restart</c> brings them back (state kept, as from persisted state) at the heal.</summary>
     public List<(int Zone, long AtMs, bool Restart)> ZoneCrashes { get; } = [];
+    /// <summary>
+    /// This zone crashes for good a few milliseconds after it first sends a certified ACCEPT to other zones
+    /// (after <see cref="CrashAfterAcceptFromMs"/>): its order may be accepted by a majority and never
+    /// committed by it — the next initiator of the slot must commit it (Paxos recovery).
+    /// </summary>
+    public int? CrashAfterAcceptZone { get; set; }
+    public long CrashAfterAcceptFromMs { get; set; } = 800;
     /// <summary>Zone partitions during the safety phase: the zone is cut from every other zone in [From, To).</summary>
     public List<(int Zone, long FromMs, long ToMs)> ZonePartitions { get; } = [];
 }

@@ -127,3 +127,18 @@ public sealed class GlobalChaosScenario : GlobalScenario
         setup.LivenessBoundMs = 15_000;
     }
 }
+
+/// <summary>Leader election: an initiator zone dies right after sending an ACCEPT; the next initiator of that slot must finish its order.</summary>
+public sealed class GlobalInitiatorCrashScenario : GlobalScenario
+{
+    public override string Name => "global-initiator-crash";
+    public override string Description => "an initiator zone dies right after its ACCEPT: an order a majority accepted is committed by the next initiator (Paxos recovery)";
+    protected override void Shape(GlobalSetup setup, Random random)
+    {
+        setup.Leader = GlobalLeaderMode.LeaderElection;
+        setup.Zones = random.Next(2) == 0 ? 3 : 5;
+        setup.CrashAfterAcceptZone = random.Next(setup.Zones);
+        setup.CrashAfterAcceptFromMs = 300 + random.Next(1500);
+        setup.ThinkTimeMaxMs = 100;
+    }
+}

@@ -99,6 +99,19 @@ public sealed class GlobalWorld : IDisposable
     public string ZoneId(int zone) => Registry.Zones[zone].Id;
     public int ZoneIndex(string zone) => Registry.Zones.FindIndex(z => z.Id == zone);
     public bool IsZoneUp(int zone) => !_crashed.Contains(zone);
+
+    /// <summary>A gateway sent a certified step to other zones (for faults keyed on protocol progress).</summary>
+    internal void OnStepSent(int zone, Wire.GlobalStepKind kind)
+    {
+        if (kind != Wire.GlobalStepKind.GlobalStepAccept || Setup.CrashAfterAcceptZone != zone || DeadZones.Contains(zone)) return;
+        if (Phase != SimPhase.Safety || Clock.NowMs < Setup.CrashAfterAcceptFromMs) return;
+        DeadZones.Add(zone);
+        At(Clock.NowMs + 1 + _network.Next(_zoneDelay[zone, (zone + 1) % Setup.Zones]), () =>
+        {
+            _crashed.Add(zone);
+            Trace.Record(new TraceEntry(Clock.NowMs, TraceKind.Fault, default, default, default, zone, 0, $"zone {ZoneId(zone)} crashes right after sending an ACCEPT"));
+        });
+    }
     public IEnumerable<GlobalGatewayNode> CorrectGateways => Gateways.Where(g => g.IsCorrect);
 
     private NetworkRegistry BuildRegistry(out SigningKey[][] gatewayKeys, out List<(string Id, int Zone, SigningKey Key)> devices)

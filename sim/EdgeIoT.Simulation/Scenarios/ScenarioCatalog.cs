@@ -37,6 +37,7 @@ public static class ScenarioCatalog
         new Global.GlobalCollisionsScenario(),
         new Global.GlobalPartitionScenario(),
         new Global.GlobalCrashedZoneScenario(),
+        new Global.GlobalInitiatorCrashScenario(),
         new Global.GlobalByzantineScenario(),
         new Global.GlobalPoliciesScenario(),
         new Global.GlobalChaosScenario(),

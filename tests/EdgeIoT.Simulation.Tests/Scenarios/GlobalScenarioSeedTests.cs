@@ -137,3 +137,12 @@ public class GlobalSimulationTests(ITestOutputHelper output)
         Assert.Equal(ScenarioCatalog.Runnable.OfType<Global.GlobalScenario>().Select(s => s.Name).Order(), tested);
     }
 }
+
+public sealed class GlobalInitiatorCrashScenarioTests(ITestOutputHelper output) : GlobalScenarioSeedTests("global-initiator-crash", output)
+{
+    protected override void AssertEvidence(SimulationResult result)
+    {
+        Positive(result, "network.dropped");
+        Positive(result, "global.recovered");
+    }
+}
