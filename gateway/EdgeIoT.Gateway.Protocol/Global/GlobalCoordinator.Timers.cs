@@ -16,6 +16,7 @@ public sealed partial class GlobalCoordinator
     private ulong _suspectedView = ulong.MaxValue;
     private long _suspectedTick;
     private long _missingQueryTick = long.MinValue / 2;
+    private long _probeTick;
 
     private long _viewTick;
 
@@ -41,6 +42,14 @@ public sealed partial class GlobalCoordinator
         var behind = _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1
             || _slots.TryGetValue(LastExecuted + 1, out var next) && _tick - next.FirstSeenTick >= _stepTicks;
         if (behind) QueryMissing(_slots.Values.LastOrDefault()?.Highest.Zone);
+        else if (_tick - _probeTick >= 4 * _stepTicks && _registry.Zones.Count > 1)
+        {
+            // Anti-entropy: a zone that was down or cut off may not know it missed slots, and an idle
+            // network would never tell it. Now and then ask one other zone for the next slot.
+            _probeTick = _tick;
+            var others = _registry.Zones.Where(z => z.Id != Zone).ToList();
+            Query(others[_random.Next(others.Count)].Id, GlobalStepKind.GlobalStepCommit, LastExecuted + 1, default, "");
+        }
     }
 
     private void TimeRequests()
@@ -159,6 +168,8 @@ public sealed partial class GlobalCoordinator
     private void OnQuery(string fromZone, int fromIndex, ResponseQuery query)
     {
         if (query.Device.Length > 64 || !_registry.TryGetZone(fromZone, out var querier)) { Reject("malformed query"); return; }
+        // Asked about a slot we have not executed: we are behind (a restart, a partition) — catch up.
+        if (query.Slot > LastExecuted + 1 && query.Slot <= LastExecuted + (ulong)_options.RememberedSlotsMax) QueryMissing(fromZone);
         switch (query.Kind)
         {
             case GlobalStepKind.GlobalStepCommit:
