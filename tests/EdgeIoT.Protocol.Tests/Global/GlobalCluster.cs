@@ -64,6 +64,9 @@ internal sealed class GlobalCluster : IDisposable
     public IEnumerable<GlobalCoordinator> All => Zones.Values.SelectMany(z => z);
     public GlobalCoordinator Node(string zone, int index) => Zones[zone][index];
 
+    /// <summary>A gateway's key (tests forge what a byzantine primary could send, or certify steps of their own).</summary>
+    public SigningKey GatewayKey(string zone, int index) => Key($"{zone}-g{index}");
+
     private SigningKey Key(string id)
     {
         var key = SigningKey.FromSeed(SHA256.HashData(Encoding.UTF8.GetBytes("global-test/" + id)));

@@ -285,3 +285,50 @@ public class GlobalPaxosTests
             }
     }
 }
+
+public class GlobalEndorsementChecksTests
+{
+    /// <summary>A certificate of <paramref name="zone"/>'s gateways 0-2 over <paramref name="body"/>.</summary>
+    private static CertifiedStep Certify(GlobalCluster cluster, string zone, GlobalStep body)
+    {
+        var bytes = body.ToByteString();
+        return StepCertificates.Build(bytes, Enumerable.Range(0, 3).Select(i => StepCertificates.Endorse(cluster.GatewayKey(zone, i), i, bytes.Span)));
+    }
+
+    [Fact]
+    public void A_gateway_refuses_a_PROMISE_that_hides_what_it_accepted_and_endorses_one_that_reports_it()
+    {
+        using var cluster = new GlobalCluster();
+        // Every zone accepts <1,z1> for slot 1, but no COMMIT leaves z1.
+        cluster.Filter = (fz, _, tz, _, m) => !(fz != tz && m.KindCase == GlobalMessage.KindOneofCase.Step && GlobalStep.Parser.ParseFrom(m.Step.Body).Kind == GlobalStepKind.GlobalStepCommit);
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1000));
+        var backup = cluster.Node("z2", 1);
+        Assert.Equal(0UL, backup.LastExecuted);
+        var accept = cluster.Readies.Where(r => r.Zone == "z1").SelectMany(r => r.Ready.Messages)
+            .Select(m => m.Message).First(m => m.KindCase == GlobalMessage.KindOneofCase.Step && GlobalStep.Parser.ParseFrom(m.Step.Body).Kind == GlobalStepKind.GlobalStepAccept).Step;
+        var accepted = GlobalStep.Parser.ParseFrom(accept.Body);
+
+        // A new initiator z3 proposes <5,z3> for slot 1 (another device's request).
+        var order = new MigrationOrder { Device = "d10", FromZone = "z1", ToZone = "z3", Timestamp = 1000, Request = ByteString.CopyFrom(cluster.Migration("d10", "z3", 1000)) };
+        var digest = ByteString.CopyFrom(Core.Crypto.Sha256Digest.Of(order.Request.Span).ToArray());
+        var propose = Certify(cluster, "z3", new GlobalStep { Kind = GlobalStepKind.GlobalStepPropose, Zone = "z3", Slot = 1, Ballot = new Ballot { N = 5, Zone = "z3" }, RequestDigest = digest, Order = order });
+
+        var hiding = new GlobalStep { Kind = GlobalStepKind.GlobalStepPromise, Zone = "z2", Slot = 1, Ballot = new Ballot { N = 5, Zone = "z3" }, RequestDigest = digest };
+        backup.OnZoneMessage(0, new GlobalMessage { EndorseRequest = new EndorseRequest { Body = hiding.ToByteString(), Evidence = { propose } } });
+        var ready = backup.TakeReady();
+        Assert.Contains(ready.Rejected, r => r.Contains("hides the accepted ballot <1,z1>"));
+        Assert.DoesNotContain(ready.Messages, m => m.Message.KindCase == GlobalMessage.KindOneofCase.EndorseVote);
+
+        var honest = hiding.Clone();
+        honest.Accepted = accepted.Ballot;
+        honest.Order = accepted.Order;
+        backup.OnZoneMessage(0, new GlobalMessage { EndorseRequest = new EndorseRequest { Body = honest.ToByteString(), Evidence = { propose, accept } } });
+        Assert.Contains(backup.TakeReady().Messages, m => m.Message.KindCase == GlobalMessage.KindOneofCase.EndorseVote);
+
+        // Having promised <5,z3>, it no longer accepts anything below it.
+        var late = new GlobalStep { Kind = GlobalStepKind.GlobalStepAccepted, Zone = "z2", Slot = 1, Ballot = new Ballot { N = 4, Zone = "z3" }, RequestDigest = digest, Order = order };
+        var lateAccept = Certify(cluster, "z3", new GlobalStep { Kind = GlobalStepKind.GlobalStepAccept, Zone = "z3", Slot = 1, Ballot = new Ballot { N = 4, Zone = "z3" }, RequestDigest = digest, Order = order });
+        backup.OnZoneMessage(0, new GlobalMessage { EndorseRequest = new EndorseRequest { Body = late.ToByteString(), Evidence = { lateAccept } } });
+        Assert.Contains(backup.TakeReady().Rejected, r => r.Contains("promised <5,z3>"));
+    }
+}
