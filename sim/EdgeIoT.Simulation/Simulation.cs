@@ -16,8 +16,29 @@ public static class Simulation
     public static SimulationResult Run(Scenario scenario, ulong seed, SimulationOptions? options = null)
     {
         options ??= new SimulationOptions();
+        if (scenario is Global.GlobalScenario global) return RunGlobal(global, seed, options);
         var wall = Stopwatch.StartNew();
         using var world = new World(scenario, seed, options);
+        try
+        {
+            world.Run();
+        }
+        catch (InvariantViolation violation)
+        {
+            throw new SimulationFailure(world, violation.Checker, violation.Message, violation);
+        }
+        catch (Exception e) when (e is not SimulationFailure)
+        {
+            throw new SimulationFailure(world, "crash", $"{e.GetType().Name}: {e.Message}", e);
+        }
+        return SimulationResult.From(world, wall.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>A multi-zone scenario: its own world of global coordinators (sim/EdgeIoT.Simulation/Global).</summary>
+    private static SimulationResult RunGlobal(Global.GlobalScenario scenario, ulong seed, SimulationOptions options)
+    {
+        var wall = Stopwatch.StartNew();
+        using var world = new Global.GlobalWorld(scenario, seed, options);
         try
         {
             world.Run();
@@ -40,11 +61,14 @@ public static class Simulation
         $"./edgeiot sim --seed {seed} --scenario {scenario}" + (mode == UnsafeMode.None ? "" : $" --unsafe {mode.Name()}");
 
     internal static IReadOnlyList<string> FormatTail(World world, int count) =>
-        world.Trace.Tail(count).Select(e => Format(world, e)).ToList();
+        world.Trace.Tail(count).Select(e => Format(world.Describe, e)).ToList();
 
-    private static string Format(World world, TraceEntry e)
+    internal static IReadOnlyList<string> FormatTail(Global.GlobalWorld world, int count) =>
+        world.Trace.Tail(count).Select(e => Format(world.Describe, e)).ToList();
+
+    private static string Format(Func<Network.NodeId, string> describe, TraceEntry e)
     {
-        string Who(Network.NodeId id) => world.Describe(id);
+        string Who(Network.NodeId id) => describe(id);
         return e.Kind switch
         {
             TraceKind.Deliver => $"{e.TimeMs,7} ms  deliver #{e.A} {e.Message} {Who(e.From)} -> {Who(e.To)}",
@@ -90,6 +114,26 @@ public sealed class SimulationFailure : Exception
     /// <summary>Per-node counters at the moment of failure (what each role did and refused).</summary>
     public IReadOnlyList<string> Counters { get; }
     public string ReplayCommand => Simulation.ReplayCommand(Scenario, Seed, Unsafe);
+
+    internal SimulationFailure(Global.GlobalWorld world, string checker, string detail, Exception inner)
+        : base(Compose(world, checker, detail), inner)
+    {
+        Scenario = world.Scenario.Name;
+        Seed = world.Seed;
+        Checker = checker;
+        Detail = detail;
+        AtMs = world.Clock.NowMs;
+        Phase = world.Phase;
+        Unsafe = world.Options.Unsafe;
+        TraceTail = Simulation.FormatTail(world, world.Options.FailureTail);
+        Counters = SimulationResult.NodeCounters(world);
+    }
+
+    private static string Compose(Global.GlobalWorld world, string checker, string detail) =>
+        $"scenario {world.Scenario.Name}, seed {world.Seed}{(world.Options.Unsafe == UnsafeMode.None ? "" : $", unsafe {world.Options.Unsafe.Name()}")}: " +
+        $"[{checker}] at {world.Clock.NowMs} ms ({world.Phase} phase): {detail}\n" +
+        $"last events:\n  {string.Join("\n  ", Simulation.FormatTail(world, world.Options.FailureTail))}\n" +
+        $"replay: {Simulation.ReplayCommand(world.Scenario.Name, world.Seed, world.Options.Unsafe)}";
 
     private static string Compose(World world, string checker, string detail) =>
         $"scenario {world.Scenario.Name}, seed {world.Seed}{(world.Options.Unsafe == UnsafeMode.None ? "" : $", unsafe {world.Options.Unsafe.Name()}")}: " +

@@ -16,7 +16,7 @@ public static class SimulationCli
           --list                        list the scenarios and what each shows
           --seeds N [--first-seed S]    run every scenario (or --scenario NAME) over seeds S..S+N-1 (S = 1)
           --seed X --scenario NAME      replay one run exactly and print its trace summary
-          --unsafe commit-quorum|verifier-quorum
+          --unsafe commit-quorum|verifier-quorum|global-quorum|accept-below-promise
                                         turn a quorum check off; the run(s) must report a violation
                                         (with --seeds: its exposing scenario unless --scenario is given)
           --soak MINUTES                run random scenarios on random seeds until the time is up
@@ -57,7 +57,7 @@ public static class SimulationCli
             if (scenario.PendingReason is { } pending) output.WriteLine($"{"",-22} (PENDING: {pending})");
             else if (!scenario.ChecksLiveness) output.WriteLine($"{"",-22} ({scenario.LivenessSkipReason})");
         }
-        output.WriteLine($"unsafe modes: commit-quorum (exposed by {UnsafeMode.CommitQuorum.ExposingScenario()}), verifier-quorum (exposed by {UnsafeMode.VerifierQuorum.ExposingScenario()})");
+        output.WriteLine($"unsafe modes: commit-quorum (exposed by {UnsafeMode.CommitQuorum.ExposingScenario()}), verifier-quorum (exposed by {UnsafeMode.VerifierQuorum.ExposingScenario()}), global-quorum (exposed by {UnsafeMode.GlobalQuorum.ExposingScenario()}), accept-below-promise (exposed by {UnsafeMode.AcceptBelowPromise.ExposingScenario()})");
         return 0;
     }
 
@@ -236,7 +236,7 @@ public static class SimulationCli
                         break;
                     case "--unsafe":
                         var mode = Value();
-                        if (!UnsafeModes.TryParse(mode, out options.Unsafe)) throw new UsageException($"unknown unsafe mode \"{mode}\" (commit-quorum, verifier-quorum)");
+                        if (!UnsafeModes.TryParse(mode, out options.Unsafe)) throw new UsageException($"unknown unsafe mode \"{mode}\" (commit-quorum, verifier-quorum, global-quorum, accept-below-promise)");
                         break;
                     case "--soak":
                         options.SoakMinutes = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes) && minutes is > 0 and <= 7 * 24 * 60

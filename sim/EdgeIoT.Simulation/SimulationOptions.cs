@@ -11,6 +11,10 @@ public enum UnsafeMode
     CommitQuorum,
     /// <summary>VerifierCore's unsafeMatchQuorum = f_E: a decision on f_E matching VERIFY.</summary>
     VerifierQuorum,
+    /// <summary>GlobalCoordinatorOptions.UnsafeZoneQuorum = 1: a slot is decided by the initiator zone alone, a minority.</summary>
+    GlobalQuorum,
+    /// <summary>GlobalCoordinatorOptions.UnsafeAcceptBelowPromise: gateways endorse an ACCEPTED below their promise.</summary>
+    AcceptBelowPromise,
 }
 
 public static class UnsafeModes
@@ -19,6 +23,8 @@ public static class UnsafeModes
     {
         UnsafeMode.CommitQuorum => "commit-quorum",
         UnsafeMode.VerifierQuorum => "verifier-quorum",
+        UnsafeMode.GlobalQuorum => "global-quorum",
+        UnsafeMode.AcceptBelowPromise => "accept-below-promise",
         _ => "none",
     };
 
@@ -28,6 +34,8 @@ public static class UnsafeModes
         {
             "commit-quorum" => UnsafeMode.CommitQuorum,
             "verifier-quorum" => UnsafeMode.VerifierQuorum,
+            "global-quorum" => UnsafeMode.GlobalQuorum,
+            "accept-below-promise" => UnsafeMode.AcceptBelowPromise,
             "none" => UnsafeMode.None,
             _ => (UnsafeMode)(-1),
         };
@@ -43,6 +51,10 @@ public static class UnsafeModes
     {
         UnsafeMode.CommitQuorum => "equivocating-primary",
         UnsafeMode.VerifierQuorum => "lying-executor",
+        // Concurrent initiators each deciding a slot on their own zone's word commit different orders in one slot.
+        UnsafeMode.GlobalQuorum => "global-collisions",
+        // A zone that promised a higher ballot still accepts a lower one: two values chosen in one slot.
+        UnsafeMode.AcceptBelowPromise => "global-collisions",
         _ => throw new ArgumentException("no unsafe mode selected"),
     };
 }

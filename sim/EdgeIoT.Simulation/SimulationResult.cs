@@ -59,6 +59,72 @@ public sealed record SimulationResult(
             Simulation.FormatTail(world, world.Options.FailureTail));
     }
 
+    /// <summary>
+    /// A multi-zone run, in the same shape: DecidedBatches counts executed global transactions (slots),
+    /// Committed the allowed migrations, Rejected the refused ones, Commits the executions at correct
+    /// gateways, DeviceRequests/Answers the devices' migrations and their outcomes.
+    /// </summary>
+    internal static SimulationResult From(Global.GlobalWorld world, double wallMs)
+    {
+        var log = world.Checks.OfType<Global.GlobalAgreementCheck>().Single().Log;
+        var liveness = world.Checks.OfType<Global.GlobalLivenessCheck>().Single();
+        return new SimulationResult(
+            world.Scenario.Name, world.Seed, world.Trace.Hash(), world.Trace.Count, true, null, world.Clock.NowMs, wallMs,
+            log.Count, log.Count(e => e.Outcome == "allowed"), 0, log.Count(e => e.Outcome != "allowed"),
+            world.CorrectGateways.Sum(g => g.Executed), world.Sent, world.Delivered, world.Dropped,
+            world.Devices.Sum(d => d.Submitted), world.Devices.Sum(d => d.Moved + d.RefusedCount),
+            liveness.Answered, liveness.MaxLatencyMs, CollectMetrics(world), NodeCounters(world), Simulation.FormatTail(world, world.Options.FailureTail));
+    }
+
+    private static IReadOnlyDictionary<string, long> CollectMetrics(Global.GlobalWorld world)
+    {
+        var correct = world.CorrectGateways.Select(g => g.Coordinator.Metrics).ToList();
+        return new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["global.moved"] = world.Devices.Sum(d => d.Moved),
+            ["global.refused"] = world.Devices.Sum(d => d.RefusedCount),
+            ["global.device_retries"] = world.Devices.Sum(d => d.Retries),
+            ["global.view_changes"] = world.DataPlane.ViewChanges,
+            ["global.locks"] = world.DataPlane.LocksDecided,
+            ["global.adopts"] = world.DataPlane.AdoptsDecided,
+            ["global.invalid_entries"] = world.DataPlane.InvalidEntries,
+            ["global.collisions"] = correct.Sum(m => m.Collisions),
+            ["global.recovered"] = correct.Sum(m => m.Recovered),
+            ["global.retries"] = correct.Sum(m => m.Retries),
+            ["global.queries_sent"] = correct.Sum(m => m.QueriesSent),
+            ["global.queries_answered"] = correct.Sum(m => m.QueriesAnswered),
+            ["global.suspicions"] = correct.Sum(m => m.Suspicions),
+            ["global.rejected"] = correct.Sum(m => m.Rejected),
+            ["global.endorse_refused"] = correct.Sum(m => m.EndorseRefused),
+            ["global.tampered"] = world.Gateways.Sum(g => g.Tampered),
+            ["global.flooded"] = world.Gateways.Sum(g => g.Flooded),
+            ["network.dropped"] = world.Dropped,
+            ["network.duplicated"] = world.Duplicated,
+        };
+    }
+
+    internal static IReadOnlyList<string> NodeCounters(Global.GlobalWorld world)
+    {
+        var lines = new List<string>();
+        foreach (var g in world.Gateways)
+        {
+            var c = g.Coordinator;
+            var m = c.Metrics;
+            lines.Add($"{g.Name}: view {c.View}{(c.IsPrimary ? " primary" : "")}, executed through slot {c.LastExecuted}, endorsed {m.Endorsed}, refused to endorse {m.EndorseRefused}, certified {m.Certified}, " +
+                $"proposals {m.Proposals}, retries {m.Retries}, collisions {m.Collisions}, queries {m.QueriesSent}/{m.QueriesAnswered} answered, suspicions {m.Suspicions}, rejected {m.Rejected}, " +
+                $"locks {m.LockRequests}, adopts {m.AdoptRequests}, histories {m.HistoriesCertified}{(world.IsZoneUp(g.Zone) ? "" : ", DOWN")}" +
+                (g.LastRejections.Count > 0 ? $"; last rejection: {g.LastRejections[^1]}" : "") + $"\n      state: {c.DescribeState()}");
+        }
+        lines.Add($"devices: {world.Devices.Sum(d => d.Submitted)} migrations submitted, {world.Devices.Sum(d => d.Moved)} moved, {world.Devices.Sum(d => d.RefusedCount)} refused, {world.Devices.Count(d => !d.IsIdle)} open: " +
+            string.Join("; ", world.Devices.Where(d => !d.IsIdle).Select(d => d.PendingDescription)));
+        if (world.CorrectGateways.FirstOrDefault() is { } reference)
+            lines.Add($"metadata at {reference.Name}: {reference.Coordinator.Metadata.Allowed} allowed, refused {string.Join(", ", reference.Coordinator.Metadata.RefusedByReason.Select(r => $"{r.Key} {r.Value}"))}; duplicates {reference.Coordinator.Metrics.Refused - reference.Coordinator.Metadata.RefusedByReason.Values.Sum(v => (long)v)}");
+        lines.Add($"data plane: views {string.Join(", ", Enumerable.Range(0, world.Setup.Zones).Select(z => $"{world.ZoneId(z)}={world.DataPlane.View(z)}"))}, locks {world.DataPlane.LocksDecided}, adopts {world.DataPlane.AdoptsDecided}, refused entries {world.DataPlane.EntriesRefused}, invalid {world.DataPlane.InvalidEntries}");
+        lines.Add($"network: {world.Sent} sent, {world.Delivered} delivered, {world.Dropped} dropped, {world.Duplicated} duplicated; leader {world.Setup.Leader}, {world.Setup.Zones} zones; " +
+            $"endorsement checks {world.EndorsementCheck.Checked} ({world.EndorsementCheck.Hits} remembered); orders recovered by a later ballot {world.CorrectGateways.Sum(g => g.Coordinator.Metrics.Recovered)}");
+        return lines;
+    }
+
     /// <summary>Totals tests use as evidence that a scenario's faults happened and were handled.</summary>
     private static IReadOnlyDictionary<string, long> CollectMetrics(World world) => new SortedDictionary<string, long>(StringComparer.Ordinal)
     {

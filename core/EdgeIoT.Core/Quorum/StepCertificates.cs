@@ -12,8 +12,14 @@ namespace EdgeIoT.Core.Quorum;
 /// step they receive with it, PBFT backups check LOCK and ADOPT system entries, and the verifier checks
 /// an ADOPT's HISTORY without referencing the gateway project.
 /// </summary>
+/// <summary>Checks one Ed25519 endorsement; <see cref="StepCertificates.Ed25519Check"/> by default. A simulator may memoize it.</summary>
+public delegate bool EndorsementCheck(in Bytes32 publicKey, ReadOnlySpan<byte> body, ReadOnlySpan<byte> signature);
+
 public static class StepCertificates
 {
+    public static bool Ed25519Check(in Bytes32 publicKey, ReadOnlySpan<byte> body, ReadOnlySpan<byte> signature) =>
+        Ed25519.Verify(publicKey, SignatureDomain.Endorse, body, signature);
+
     /// <summary>Largest step body anyone accepts: a device request (bounded by protocol.maxTxBytes) plus the step's own fields.</summary>
     public static int BodyBytesMax(ProtocolSettings protocol) => protocol.MaxTxBytes + 2048;
 
@@ -23,9 +29,9 @@ public static class StepCertificates
         Signature = ByteString.CopyFrom(key.Sign(SignatureDomain.Endorse, body)),
     };
 
-    public static bool VerifyEndorsement(ZoneInfo zone, Endorsement? endorsement, ReadOnlySpan<byte> body) =>
+    public static bool VerifyEndorsement(ZoneInfo zone, Endorsement? endorsement, ReadOnlySpan<byte> body, EndorsementCheck? check = null) =>
         endorsement is not null && endorsement.Gateway < (uint)zone.Gateways.Count
-        && Ed25519.Verify(zone.Gateways[(int)endorsement.Gateway].Key, SignatureDomain.Endorse, body, endorsement.Signature.Span);
+        && (check ?? Ed25519Check)(zone.Gateways[(int)endorsement.Gateway].Key, body, endorsement.Signature.Span);
 
     /// <summary>A certificate from endorsements already checked, ordered by gateway index.</summary>
     public static CertifiedStep Build(ByteString body, IEnumerable<Endorsement> endorsements)
@@ -40,7 +46,7 @@ public static class StepCertificates
     /// gateways of <c>body.zone</c> endorsed exactly these bytes. Stops verifying at a quorum; duplicate
     /// signers, unknown indices and bad signatures do not count.
     /// </summary>
-    public static bool TryVerify(CertifiedStep? step, NetworkRegistry registry, out GlobalStep body, out string reason)
+    public static bool TryVerify(CertifiedStep? step, NetworkRegistry registry, out GlobalStep body, out string reason, EndorsementCheck? check = null)
     {
         body = null!;
         if (!TryParse(step, registry, out body, out var zone, out reason)) return false;
@@ -54,7 +60,7 @@ public static class StepCertificates
         foreach (var endorsement in step.Endorsements)
         {
             if (endorsement.Gateway >= (uint)zone.Gateways.Count || seen[(int)endorsement.Gateway]) continue;
-            if (!VerifyEndorsement(zone, endorsement, step.Body.Span)) continue;
+            if (!VerifyEndorsement(zone, endorsement, step.Body.Span, check)) continue;
             seen[(int)endorsement.Gateway] = true;
             if (++valid >= zone.QuorumSize)
             {
@@ -67,9 +73,9 @@ public static class StepCertificates
     }
 
     /// <summary><see cref="TryVerify(CertifiedStep?, NetworkRegistry, out GlobalStep, out string)"/> and the step is of <paramref name="kind"/>.</summary>
-    public static bool TryVerify(CertifiedStep? step, NetworkRegistry registry, GlobalStepKind kind, out GlobalStep body, out string reason)
+    public static bool TryVerify(CertifiedStep? step, NetworkRegistry registry, GlobalStepKind kind, out GlobalStep body, out string reason, EndorsementCheck? check = null)
     {
-        if (!TryVerify(step, registry, out body, out reason)) return false;
+        if (!TryVerify(step, registry, out body, out reason, check)) return false;
         if (body.Kind == kind) return true;
         reason = $"expected a {kind} step, got {Describe(body)}";
         return false;
@@ -80,9 +86,9 @@ public static class StepCertificates
     /// that zone. PBFT backups admit the entry only when this holds (and their metadata does not say the
     /// migration was refused); the verifier checks it again before locking the device.
     /// </summary>
-    public static bool TryVerifyLock(CertifiedStep? commit, NetworkRegistry registry, string zone, out GlobalStep body, out string reason)
+    public static bool TryVerifyLock(CertifiedStep? commit, NetworkRegistry registry, string zone, out GlobalStep body, out string reason, EndorsementCheck? check = null)
     {
-        if (!TryVerify(commit, registry, GlobalStepKind.GlobalStepCommit, out body, out reason)) return false;
+        if (!TryVerify(commit, registry, GlobalStepKind.GlobalStepCommit, out body, out reason, check)) return false;
         if (body.Order.FromZone == zone) return true;
         reason = $"the COMMIT moves {body.Order.Device} out of {body.Order.FromZone}, not out of {zone}";
         return false;
@@ -93,9 +99,9 @@ public static class StepCertificates
     /// that zone, endorsed by the source zone. The verifier then checks the device is locked towards
     /// <paramref name="zone"/> under <c>body.ballot</c> with the same history digest and count.
     /// </summary>
-    public static bool TryVerifyAdopt(CertifiedStep? history, NetworkRegistry registry, string zone, out GlobalStep body, out string reason)
+    public static bool TryVerifyAdopt(CertifiedStep? history, NetworkRegistry registry, string zone, out GlobalStep body, out string reason, EndorsementCheck? check = null)
     {
-        if (!TryVerify(history, registry, GlobalStepKind.GlobalStepHistory, out body, out reason)) return false;
+        if (!TryVerify(history, registry, GlobalStepKind.GlobalStepHistory, out body, out reason, check)) return false;
         if (body.Order.ToZone == zone) return true;
         reason = $"the HISTORY moves {body.Device} to {body.Order.ToZone}, not to {zone}";
         return false;
@@ -151,13 +157,16 @@ public static class StepCertificates
                 reason = $"order names unknown zones \"{Trim(body.Order.FromZone)}\" -> \"{Trim(body.Order.ToZone)}\"";
                 return false;
             }
-            if (!Bytes32.TryCreate(body.RequestDigest.Span, out var digest) || digest != Sha256Digest.Of(body.Order.Request.Span))
+            // A PROMISE's request_digest is the PROPOSE's; its order is the one accepted earlier in the slot.
+            if (body.Kind != GlobalStepKind.GlobalStepPromise
+                && (!Bytes32.TryCreate(body.RequestDigest.Span, out var digest) || digest != Sha256Digest.Of(body.Order.Request.Span)))
             {
                 reason = "request_digest is not SHA-256 of the order's request";
                 return false;
             }
         }
         else if (body.Order is not null) { reason = "a PROMISE without an accepted ballot carries no order"; return false; }
+        if (body.RequestDigest.Length != Bytes32.Size) { reason = "request_digest is not 32 bytes"; return false; }
         if (body.Kind is GlobalStepKind.GlobalStepPromise && body.Accepted is { } accepted && (accepted.N == 0 || !registry.TryGetZone(accepted.Zone, out _)))
         {
             reason = "PROMISE names an invalid accepted ballot";

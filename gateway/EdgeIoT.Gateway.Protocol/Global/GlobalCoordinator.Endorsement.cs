@@ -99,7 +99,7 @@ public sealed partial class GlobalCoordinator
         }
         _endorsed[key] = content;
         ApplyEndorsed(body, request.Evidence);
-        _ready.Persist.Add(new GlobalPersist.Endorsed(body.Kind, body.Slot, body.Ballot, content.ToArray(), body));
+        _ready.Persist.Add(new GlobalPersist.Endorsed(body.Kind, body.Slot, body.Ballot, content.ToArray(), body, request.Evidence.Count > 0 ? request.Evidence[0] : null));
         var digest = Sha256Digest.Of(request.Body.Span);
         round = Track(request.Body, body, digest);
         round.OwnVote = StepCertificates.Endorse(_key, Self, request.Body.Span);
@@ -117,7 +117,7 @@ public sealed partial class GlobalCoordinator
         if (_rounds.TryGetValue(digest, out var round))
         {
             if (round.Done || round.Votes.ContainsKey(from)) return;
-            if (!StepCertificates.VerifyEndorsement(_zone, vote.Endorsement, round.Body.Span)) { Reject($"bad endorsement signature from member {from}"); return; }
+            if (!StepCertificates.VerifyEndorsement(_zone, vote.Endorsement, round.Body.Span, _options.EndorsementCheck)) { Reject($"bad endorsement signature from member {from}"); return; }
             AddVote(round, from, vote.Endorsement);
             return;
         }
@@ -142,7 +142,7 @@ public sealed partial class GlobalCoordinator
         _roundOrder.Enqueue(digest);
         if (_earlyVotes.Remove(digest, out var early))
             foreach (var (from, vote) in early)
-                if (StepCertificates.VerifyEndorsement(_zone, vote, bytes.Span)) round.Votes[from] = vote;
+                if (StepCertificates.VerifyEndorsement(_zone, vote, bytes.Span, _options.EndorsementCheck)) round.Votes[from] = vote;
         return round;
     }
 
@@ -165,6 +165,7 @@ public sealed partial class GlobalCoordinator
         foreach (var round in _rounds.Values)
         {
             if (round.Done || _tick - round.LastSentTick < _stepTicks / 2 || round.Step.View != View) continue;
+            if (round.Step.Kind != GlobalStepKind.GlobalStepHistory && round.Step.Slot <= LastExecuted) continue;
             round.LastSentTick = _tick;
             if (round.Request is { } request && IsPrimary) SendToMembers(new GlobalMessage { EndorseRequest = request });
             else if (round.OwnVote is { } vote) SendToMembers(new GlobalMessage { EndorseVote = new EndorseVote { BodyDigest = Bytes(round.Digest), Endorsement = vote } });
@@ -211,7 +212,7 @@ public sealed partial class GlobalCoordinator
             reason = "";
             return true;
         }
-        if (!StepCertificates.TryVerify(step, _registry, out body, out reason)) return false;
+        if (!StepCertificates.TryVerify(step, _registry, out body, out reason, _options.EndorsementCheck)) return false;
         Metrics.StepsVerified++;
         Remember(id, body);
         return true;

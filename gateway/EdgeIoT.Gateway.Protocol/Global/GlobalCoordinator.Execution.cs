@@ -23,7 +23,12 @@ public sealed partial class GlobalCoordinator
             if (_commits.TryGetValue(body.Slot, out var executed) && !executed.Body.Order.Equals(body.Order)) Conflict(body, executed.Body);
             return;
         }
-        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax) { Reject($"COMMIT of slot {body.Slot} is beyond the window"); return; }
+        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax)
+        {
+            Reject($"COMMIT of slot {body.Slot} is beyond the window");
+            QueryMissing(body.Ballot.Zone);
+            return;
+        }
         if (_decided.TryGetValue(body.Slot, out var known))
         {
             if (!known.Body.Order.Equals(body.Order)) Conflict(body, known.Body);
@@ -53,14 +58,15 @@ public sealed partial class GlobalCoordinator
         foreach (var key in _usedN.Keys.Where(s => s <= LastExecuted).ToList()) _usedN.Remove(key);
         var floor = LastExecuted > (ulong)_options.RememberedSlotsMax ? LastExecuted - (ulong)_options.RememberedSlotsMax : 0;
         foreach (var key in _endorsed.Keys.Where(k => k.Slot < floor).ToList()) _endorsed.Remove(key);
-        foreach (var key in _requested.Keys.Where(k => k.Slot <= LastExecuted && k.Kind != GlobalStepKind.GlobalStepHistory).ToList()) _requested.Remove(key);
+        foreach (var key in _requested.Keys.Where(k => k.Slot <= LastExecuted && (k.Kind != GlobalStepKind.GlobalStepHistory || k.Slot < floor)).ToList()) _requested.Remove(key);
         _ready.Persist.Add(new GlobalPersist.Executed(body.Slot, step));
-        _ready.Executed.Add(new ExecutedGlobal(body.Slot, body.Ballot, order, allowed, allowed ? "allowed" : $"refused: {reason}"));
+        _ready.Executed.Add(new ExecutedGlobal(body.Slot, body.Ballot, order, allowed, allowed ? "allowed" : $"refused: {reason}", _metadata.Digest()));
         Metrics.Executed++;
         if (allowed) Metrics.Allowed++;
         else Metrics.Refused++;
         ForgetRequests(order.Device, order.Timestamp);
         if (_attempt?.Slot == body.Slot) _attempt = null;
+        _backoffUntilTick = 0; // a back-off waits for the slot it lost; the next slot is free
         if (!allowed)
         {
             if (reason != "duplicate" && MigrationRequests.InitiatorZone(_registry, order.ToZone) == Zone)
@@ -71,14 +77,27 @@ public sealed partial class GlobalCoordinator
         {
             _metadata.Lock(order.Device);
             _incoming[order.Device] = new Incoming(body.Slot, order, _tick);
-            if (_histories.Remove(order.Device, out var early)) OnHistory(early.Step, early.Body);
+            if (_earlyAdopts.Remove(order.Device, out var adopted) && adopted.FromZone == order.FromZone)
+            {
+                // This gateway executes late: the destination adopted the device already.
+                _incoming.Remove(order.Device);
+                _metadata.Unlock(order.Device);
+            }
+            else if (_histories.Remove(order.Device, out var early)) OnHistory(early.Step, early.Body);
         }
         if (order.FromZone == Zone)
         {
             _metadata.Lock(order.Device);
             var outgoing = new Outgoing(body.Slot, order, step, _tick) { Deferred = _incoming.ContainsKey(order.Device) };
             _outgoing[order.Device] = outgoing;
-            if (!outgoing.Deferred) EmitLock(outgoing);
+            if (_earlyLocks.Remove(order.Device, out var locked) && locked.Receipt.ToZone == order.ToZone)
+            {
+                outgoing.Deferred = false;
+                outgoing.Receipt = locked.Receipt;
+                outgoing.LockSeq = locked.Seq;
+                outgoing.ReceiptTick = _tick;
+            }
+            else if (!outgoing.Deferred) EmitLock(outgoing);
         }
     }
 
@@ -117,6 +136,10 @@ public sealed partial class GlobalCoordinator
     /// <summary>Certified HISTORY of finished outgoing migrations, to answer late queries (one per device).</summary>
     private readonly Dictionary<string, CertifiedStep> _sentHistories = new(StringComparer.Ordinal);
 
+    /// <summary>Receipts that arrived before this gateway executed their migration (it lags): applied when it does. One per registered device.</summary>
+    private readonly Dictionary<string, (ulong Seq, MigrationReceipt Receipt)> _earlyLocks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MigrationReceipt> _earlyAdopts = new(StringComparer.Ordinal);
+
     private void EmitLock(Outgoing outgoing)
     {
         outgoing.LockRequestTick = _tick;
@@ -131,7 +154,10 @@ public sealed partial class GlobalCoordinator
     public void OnLockPoint(ulong lockSeq, MigrationReceipt receipt)
     {
         if (receipt.Adopt || receipt.FromZone != Zone) Reject($"lock receipt for {receipt.Device} is not a LOCK of zone {Zone}");
-        else if (!_outgoing.TryGetValue(receipt.Device, out var outgoing) || outgoing.Order.ToZone != receipt.ToZone) Reject($"lock receipt for {receipt.Device}: no executed migration out of {Zone}");
+        else if (!_outgoing.TryGetValue(receipt.Device, out var outgoing) || outgoing.Order.ToZone != receipt.ToZone || outgoing.Receipt is not null && Key(outgoing.Receipt.Ballot) != Key(receipt.Ballot))
+        {
+            if (receipt.Applied && _registry.TryGetDevice(receipt.Device, out _)) _earlyLocks[receipt.Device] = (lockSeq, receipt);
+        }
         else if (!receipt.Applied) Reject($"the verifier refused the LOCK of {receipt.Device}: {receipt.Reason}");
         else if (outgoing.Receipt is null)
         {
@@ -147,6 +173,11 @@ public sealed partial class GlobalCoordinator
     {
         if (!receipt.Adopt || receipt.ToZone != Zone) Reject($"adopt receipt for {receipt.Device} is not an ADOPT of zone {Zone}");
         else if (!receipt.Applied) Reject($"the verifier refused the ADOPT of {receipt.Device}: {receipt.Reason}");
+        else if (!_incoming.TryGetValue(receipt.Device, out var incoming) || incoming.Order.FromZone != receipt.FromZone
+            || incoming.History is not null && Key(VerifiedBody(incoming.History).Ballot) != Key(receipt.Ballot))
+        {
+            if (_registry.TryGetDevice(receipt.Device, out _)) _earlyAdopts[receipt.Device] = receipt;
+        }
         else if (_incoming.Remove(receipt.Device))
         {
             if (!(_outgoing.TryGetValue(receipt.Device, out var outgoing) && outgoing.Deferred)) _metadata.Unlock(receipt.Device);

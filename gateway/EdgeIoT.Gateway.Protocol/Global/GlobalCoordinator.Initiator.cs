@@ -109,6 +109,7 @@ public sealed partial class GlobalCoordinator
     {
         if (!IsPrimary) return;
         DriveFollower();
+        DriveCommits();
         DriveInitiator();
         DriveHistory();
     }
@@ -125,8 +126,10 @@ public sealed partial class GlobalCoordinator
         if (head is null) return;
         var slot = LastExecuted + 1;
         if (_decided.ContainsKey(slot)) return;
-        var order = head.Request.ToOrder(_metadata.ZoneOf(head.Request.Device));
         var state = Slot(slot);
+        // Another initiator is driving this slot: do not pre-empt it while it makes progress.
+        if (state.Highest.IsSet && state.Highest.Zone != Zone && _tick - state.LastStepTick < 2 * _stepTicks) return;
+        var order = head.Request.ToOrder(_metadata.ZoneOf(head.Request.Device));
         var digest = ByteString.CopyFrom(MigrationRequests.Digest(order).ToArray());
         if (IsStableLeader && View == 0 && state.HighestN == 0 && !_usedN.ContainsKey(slot))
         {
@@ -162,10 +165,13 @@ public sealed partial class GlobalCoordinator
     {
         if (attempt.Slot <= LastExecuted) { _attempt = null; return; }
         var state = Slot(attempt.Slot);
-        if (state.HighestN > attempt.Ballot.N && attempt.Phase != Phase.Committing)
+        if (state.Highest > attempt.Ballot && attempt.Phase != Phase.Committing)
         {
+            // Another initiator leads this slot with a higher ballot: let it finish (its COMMIT ends our
+            // wait) and retry after a random back-off past the step timeout, so duelling initiators
+            // do not pre-empt each other for ever (ziziphus §3.5).
             Metrics.Collisions++;
-            GiveUp();
+            GiveUp(2 * _stepTicks);
             return;
         }
         switch (attempt.Phase)
@@ -174,6 +180,7 @@ public sealed partial class GlobalCoordinator
             {
                 var best = promises.Values.Select(p => p.Body).Where(p => Key(p.Accepted).IsSet).MaxBy(p => Key(p.Accepted));
                 var order = best?.Order ?? attempt.Order;
+                if (!order.Equals(attempt.Order)) Metrics.Recovered++; // Paxos: finish the order a zone accepted first
                 var accept = new GlobalStep
                 {
                     Kind = GlobalStepKind.GlobalStepAccept, Slot = attempt.Slot, Ballot = attempt.Ballot.ToBallot(), Previous = PreviousBallot(attempt.Slot),
@@ -186,21 +193,13 @@ public sealed partial class GlobalCoordinator
                 break;
             }
             case Phase.Accepting when state.Accepteds.TryGetValue(attempt.Ballot, out var accepteds) && accepteds.Count >= ZoneQuorum:
-            {
-                var accept = attempt.Accept!;
                 attempt.Phase = Phase.Committing;
                 attempt.PhaseTick = attempt.SentTick = _tick;
-                RequestEndorsement(new GlobalStep
-                {
-                    Kind = GlobalStepKind.GlobalStepCommit, Slot = attempt.Slot, Ballot = accept.Ballot, Previous = accept.Previous,
-                    RequestDigest = accept.RequestDigest, Order = accept.Order,
-                }, accepteds.Values.Select(a => a.Step));
                 break;
-            }
             default:
                 if (_tick - attempt.PhaseTick >= 2 * _stepTicks)
                 {
-                    GiveUp();
+                    GiveUp(0);
                     return;
                 }
                 if (_tick - attempt.SentTick >= _stepTicks)
@@ -215,11 +214,33 @@ public sealed partial class GlobalCoordinator
         }
     }
 
-    private void GiveUp()
+    /// <summary>
+    /// As primary: COMMIT every ballot of this zone that a quorum of zones accepted — whichever primary
+    /// started it (a view change must not strand an accepted value).
+    /// </summary>
+    private void DriveCommits()
+    {
+        foreach (var state in _slots.Values)
+        {
+            if (state.Slot <= LastExecuted || _decided.ContainsKey(state.Slot)) continue;
+            foreach (var (ballot, accepteds) in state.Accepteds)
+            {
+                if (ballot.Zone != Zone || accepteds.Count < ZoneQuorum || state.Own.ContainsKey((GlobalStepKind.GlobalStepCommit, ballot))) continue;
+                var accepted = accepteds.Values.First().Body;
+                RequestEndorsement(new GlobalStep
+                {
+                    Kind = GlobalStepKind.GlobalStepCommit, Slot = state.Slot, Ballot = accepted.Ballot, Previous = accepted.Previous,
+                    RequestDigest = accepted.RequestDigest, Order = accepted.Order,
+                }, accepteds.Values.Select(a => a.Step));
+            }
+        }
+    }
+
+    private void GiveUp(int waitTicks)
     {
         Metrics.Retries++;
         _attempt = null;
-        _backoffUntilTick = _tick + _random.Next(_backoffMaxTicks + 1);
+        _backoffUntilTick = _tick + waitTicks + _random.Next(_backoffMaxTicks + 1);
     }
 
     /// <summary>⟨l, z_l⟩: the ballot under which this gateway executed the slot before (informational; slots order execution).</summary>

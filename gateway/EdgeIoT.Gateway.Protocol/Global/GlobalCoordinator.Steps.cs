@@ -22,6 +22,10 @@ public sealed partial class GlobalCoordinator
         /// <summary>The certified ACCEPT of <see cref="Accepted"/> (evidence for a later PROMISE).</summary>
         public CertifiedStep? AcceptEvidence { get; set; }
         public ulong HighestN { get; set; }
+        /// <summary>The highest ballot of any PROPOSE or ACCEPT seen in this slot.</summary>
+        public BallotKey Highest { get; set; }
+        /// <summary>When the latest new PROPOSE or ACCEPT arrived (what this zone may owe an answer to).</summary>
+        public long LastStepTick { get; set; } = tick;
         public SortedDictionary<BallotKey, CertifiedStep> Proposes { get; } = [];
         public SortedDictionary<BallotKey, CertifiedStep> Accepts { get; } = [];
         /// <summary>Certificates this zone produced, by (kind, ballot): re-sent on queries and retransmissions.</summary>
@@ -53,6 +57,7 @@ public sealed partial class GlobalCoordinator
     private void OnCertified(CertifiedStep step, GlobalStep body, bool local)
     {
         if (local && IsPrimary) Route(step, body);
+        if (body.Slot > LastExecuted + 1 && body.Kind is GlobalStepKind.GlobalStepHistory) QueryMissing(body.Zone);
         switch (body.Kind)
         {
             case GlobalStepKind.GlobalStepPropose:
@@ -77,6 +82,8 @@ public sealed partial class GlobalCoordinator
     /// <summary>Where this zone's certificate goes when its primary assembled it.</summary>
     private void Route(CertifiedStep step, GlobalStep body)
     {
+        // Members whose vote was not needed may not have the body: they learn the certificate too.
+        SendToMembers(Wrap(step));
         switch (body.Kind)
         {
             case GlobalStepKind.GlobalStepPropose:
@@ -102,12 +109,19 @@ public sealed partial class GlobalCoordinator
             AnswerWithCommit(body.Slot, body.Ballot.Zone, -1);
             return;
         }
-        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax) { Reject($"{StepCertificates.Describe(body)} is beyond the slot window"); return; }
+        if (body.Slot > LastExecuted + (ulong)_options.SlotWindowMax)
+        {
+            Reject($"{StepCertificates.Describe(body)} is beyond the slot window");
+            QueryMissing(body.Ballot.Zone);
+            return;
+        }
         var state = Slot(body.Slot);
         state.HighestN = Math.Max(state.HighestN, body.Ballot.N);
         var ballot = Key(body.Ballot);
+        if (ballot > state.Highest) state.Highest = ballot;
         var map = body.Kind == GlobalStepKind.GlobalStepPropose ? state.Proposes : state.Accepts;
-        if (!map.TryAdd(ballot, step))
+        if (map.TryAdd(ballot, step)) state.LastStepTick = _tick;
+        else
         {
             // A retransmission: the initiator may have missed our answer.
             var answer = body.Kind == GlobalStepKind.GlobalStepPropose ? GlobalStepKind.GlobalStepPromise : GlobalStepKind.GlobalStepAccepted;
@@ -119,7 +133,12 @@ public sealed partial class GlobalCoordinator
 
     private void OnResponse(CertifiedStep step, GlobalStep body)
     {
-        if (body.Ballot.Zone != Zone) { Reject($"{StepCertificates.Describe(body)} answers a ballot of {body.Ballot.Zone}, not of {Zone}"); return; }
+        if (body.Ballot.Zone != Zone)
+        {
+            // Our own zone's answer to another initiator (assembled here), or a misdirected one.
+            if (body.Zone != Zone) Reject($"{StepCertificates.Describe(body)} answers a ballot of {body.Ballot.Zone}, not of {Zone}");
+            return;
+        }
         if (body.Slot <= LastExecuted || body.Slot > LastExecuted + (ulong)_options.SlotWindowMax) return;
         var state = Slot(body.Slot);
         var ballot = Key(body.Ballot);
@@ -156,7 +175,7 @@ public sealed partial class GlobalCoordinator
             if (state.Accepts.Count > 0)
             {
                 var (ballot, accept) = state.Accepts.Last();
-                if (ballot >= state.Promised && !state.Own.ContainsKey((GlobalStepKind.GlobalStepAccepted, ballot)))
+                if ((ballot >= state.Promised || _options.UnsafeAcceptBelowPromise) && !state.Own.ContainsKey((GlobalStepKind.GlobalStepAccepted, ballot)))
                 {
                     var body = VerifiedBody(accept);
                     RequestEndorsement(new GlobalStep
@@ -166,7 +185,6 @@ public sealed partial class GlobalCoordinator
                     }, [accept]);
                     continue;
                 }
-                if (ballot >= state.Promised) continue;
             }
             if (state.Proposes.Count > 0)
             {

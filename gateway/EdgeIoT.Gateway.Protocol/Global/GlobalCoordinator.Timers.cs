@@ -16,9 +16,14 @@ public sealed partial class GlobalCoordinator
     private ulong _suspectedView = ulong.MaxValue;
     private long _suspectedTick;
     private long _missingQueryTick = long.MinValue / 2;
+    private long _probeTick;
+
+    private long _viewTick;
 
     private void Suspect(string reason)
     {
+        // A new primary gets time to take over before anything it inherited counts against it.
+        if (_tick - _viewTick < 2 * _stepTicks) return;
         if (_suspectedView == View && _tick - _suspectedTick < _stepTicks) return;
         _suspectedView = View;
         _suspectedTick = _tick;
@@ -32,7 +37,19 @@ public sealed partial class GlobalCoordinator
         TimeRequests();
         TimeSlots();
         TimeMigrations();
-        if (_decided.Count > 0) QueryMissing(null);
+        // Behind: a COMMIT waits for its predecessor, steps of later slots arrive, or the next slot is
+        // open for long (our zone may have committed it without us).
+        var behind = _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1
+            || _slots.TryGetValue(LastExecuted + 1, out var next) && _tick - next.FirstSeenTick >= _stepTicks;
+        if (behind) QueryMissing(_slots.Values.LastOrDefault()?.Highest.Zone);
+        else if (_tick - _probeTick >= 4 * _stepTicks && _registry.Zones.Count > 1)
+        {
+            // Anti-entropy: a zone that was down or cut off may not know it missed slots, and an idle
+            // network would never tell it. Now and then ask one other zone for the next slot.
+            _probeTick = _tick;
+            var others = _registry.Zones.Where(z => z.Id != Zone).ToList();
+            Query(others[_random.Next(others.Count)].Id, GlobalStepKind.GlobalStepCommit, LastExecuted + 1, default, "");
+        }
     }
 
     private void TimeRequests()
@@ -71,7 +88,7 @@ public sealed partial class GlobalCoordinator
                 break;
             }
             // What our zone owes: an answer to the highest PROPOSE/ACCEPT we may still answer.
-            if (_tick - state.FirstSeenTick >= 2 * _stepTicks && _tick - state.LastSuspectTick >= 2 * _stepTicks && OwesAnswer(state) is { } owed)
+            if (_tick - state.LastStepTick >= 2 * _stepTicks && _tick - state.LastSuspectTick >= 2 * _stepTicks && OwesAnswer(state) is { } owed)
             {
                 state.LastSuspectTick = _tick;
                 Suspect($"zone {Zone} did not answer {owed} in time");
@@ -105,9 +122,11 @@ public sealed partial class GlobalCoordinator
                 if (_tick - outgoing.LockRequestTick >= _stepTicks) EmitLock(outgoing);
                 if (_tick - outgoing.ExecutedTick >= 3 * _stepTicks) Suspect($"the LOCK of {outgoing.Order.Device} (slot {outgoing.Slot}) was not ordered in time");
             }
-            else if (outgoing.History is null && _tick - outgoing.ReceiptTick >= 2 * _stepTicks)
+            else if (outgoing.History is null && _tick - outgoing.ReceiptTick >= _stepTicks)
             {
-                Suspect($"the HISTORY of {outgoing.Order.Device} (slot {outgoing.Slot}) was not endorsed in time");
+                // Our zone may have certified it without our vote: ask the members first.
+                if ((_tick - outgoing.ReceiptTick) % _stepTicks < Math.Max(1, _stepTicks / 8)) Query(Zone, GlobalStepKind.GlobalStepHistory, outgoing.Slot, default, outgoing.Order.Device);
+                if (_tick - outgoing.ReceiptTick >= 2 * _stepTicks) Suspect($"the HISTORY of {outgoing.Order.Device} (slot {outgoing.Slot}) was not endorsed in time");
             }
         }
         foreach (var incoming in _incoming.Values)
@@ -141,7 +160,7 @@ public sealed partial class GlobalCoordinator
         _missingQueryTick = _tick;
         var slot = LastExecuted + 1;
         Query(Zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
-        if (zone is not null && zone != Zone) Query(zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
+        if (!string.IsNullOrEmpty(zone) && zone != Zone) Query(zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
         else foreach (var decided in _decided.Values.Take(1))
             if (decided.Body.Ballot.Zone != Zone) Query(decided.Body.Ballot.Zone, GlobalStepKind.GlobalStepCommit, slot, default, "");
     }
@@ -149,6 +168,8 @@ public sealed partial class GlobalCoordinator
     private void OnQuery(string fromZone, int fromIndex, ResponseQuery query)
     {
         if (query.Device.Length > 64 || !_registry.TryGetZone(fromZone, out var querier)) { Reject("malformed query"); return; }
+        // Asked about a slot we have not executed: we are behind (a restart, a partition) — catch up.
+        if (query.Slot > LastExecuted + 1 && query.Slot <= LastExecuted + (ulong)_options.RememberedSlotsMax) QueryMissing(fromZone);
         switch (query.Kind)
         {
             case GlobalStepKind.GlobalStepCommit:
@@ -185,14 +206,23 @@ public sealed partial class GlobalCoordinator
         }
     }
 
+    /// <summary>Slots answered per query: a gateway far behind catches up a batch at a time.</summary>
+    private const int CommitsPerAnswerMax = 16;
+
     private bool AnswerWithCommit(ulong slot, string zone, int index)
     {
-        var commit = _commits.GetValueOrDefault(slot) ?? _decided.GetValueOrDefault(slot);
-        if (commit is null) return false;
-        Metrics.QueriesAnswered++;
-        if (index >= 0) SendToGateway(zone, index, Wrap(commit.Step));
-        else if (zone != Zone) SendToZone(zone, Wrap(commit.Step));
-        return true;
+        var answered = false;
+        for (var s = slot; s < slot + CommitsPerAnswerMax; s++)
+        {
+            var commit = _commits.GetValueOrDefault(s) ?? _decided.GetValueOrDefault(s);
+            if (commit is null) break;
+            answered = true;
+            if (index >= 0) SendToGateway(zone, index, Wrap(commit.Step));
+            else if (zone != Zone) SendToZone(zone, Wrap(commit.Step));
+            if (index < 0) break;
+        }
+        if (answered) Metrics.QueriesAnswered++;
+        return answered;
     }
 
     private void CountQuery(ResponseQuery query, string fromZone, int fromIndex, Core.Config.ZoneInfo querier, string owed)

@@ -10,8 +10,6 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 /// </summary>
 public sealed partial class GlobalCoordinator
 {
-    private readonly Dictionary<Bytes32, bool> _ordersChecked = [];
-
     private bool Validate(GlobalStep body, IReadOnlyList<CertifiedStep> evidence, out string reason)
     {
         switch (body.Kind)
@@ -50,19 +48,23 @@ public sealed partial class GlobalCoordinator
         return true;
     }
 
+    /// <summary>Requests whose signature this gateway checked, by digest (the device's JWS is verified once).</summary>
+    private readonly Dictionary<Core.Crypto.Bytes32, MigrationRequest> _ordersChecked = [];
+
     private bool CheckOrder(MigrationOrder order, out string reason)
     {
         var digest = MigrationRequests.Digest(order);
-        if (_ordersChecked.ContainsKey(digest) && order.Device.Length > 0)
+        if (!_ordersChecked.TryGetValue(digest, out var request))
         {
-            // The signature was checked; the fields still must match the request.
-            if (MigrationRequests.TryCheckOrder(order, _registry, out _, out reason)) return true;
-            return false;
+            if (!MigrationRequests.TryDecode(order.Request.ToByteArray(), _registry, out request, out var rejection))
+            {
+                reason = $"the order's request is invalid: {rejection}";
+                return false;
+            }
+            if (_ordersChecked.Count >= _options.VerifiedCacheMax) _ordersChecked.Clear();
+            _ordersChecked[digest] = request;
         }
-        if (!MigrationRequests.TryCheckOrder(order, _registry, out _, out reason)) return false;
-        if (_ordersChecked.Count >= _options.VerifiedCacheMax) _ordersChecked.Clear();
-        _ordersChecked[digest] = true;
-        return true;
+        return MigrationRequests.Matches(order, request, out reason);
     }
 
     private bool ValidatePromise(GlobalStep body, IReadOnlyList<CertifiedStep> evidence, out string reason)
@@ -136,7 +138,7 @@ public sealed partial class GlobalCoordinator
             return false;
         }
         var promised = SlotOrNull(body.Slot)?.Promised ?? default;
-        if (Key(body.Ballot) < promised) { reason = $"promised {promised} in slot {body.Slot}"; return false; }
+        if (Key(body.Ballot) < promised && !_options.UnsafeAcceptBelowPromise) { reason = $"promised {promised} in slot {body.Slot}"; return false; }
         return true;
     }
 

@@ -42,9 +42,11 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 /// Timers (<c>global.stepTimeoutMs</c>) re-send steps, send RESPONSE-QUERY, and suspect the primary
 /// when its zone owes a step (§3.3). An initiator runs one slot at a time.
 ///
-/// Persistence (<see cref="GlobalReady.Persist"/>): every endorsement (endorse-once, promises and
-/// accepts follow from it) and every executed COMMIT. Restart restores both (not implemented here yet:
-/// see docs/zones.md); pending device requests are not persisted — devices re-send.
+/// Persistence (<see cref="GlobalReady.Persist"/>, written before the ready's messages are sent): every
+/// endorsement (endorse-once, promises and accepts follow from it) and every executed COMMIT;
+/// <see cref="Restore"/> rebuilds a restarted gateway from them. Pending device requests and data
+/// migrations in progress are not persisted: devices re-send, the zone's other gateways finish the
+/// migrations.
 /// </summary>
 public sealed partial class GlobalCoordinator
 {
@@ -108,6 +110,7 @@ public sealed partial class GlobalCoordinator
         if (view < View) { Reject($"view {view} is below the current view {View}"); return; }
         if (view == View) return;
         View = view;
+        _viewTick = _tick;
         _attempt = null;
         _suspectedView = ulong.MaxValue;
         Drive();
@@ -149,6 +152,41 @@ public sealed partial class GlobalCoordinator
             default: Reject($"{message.KindCase} from {fromZone}#{fromIndex}: only steps and queries cross zones"); break;
         }
         Drive();
+    }
+
+    /// <summary>
+    /// Rebuilds a restarted gateway from its persisted records (<see cref="GlobalReady.Persist"/>, in the
+    /// order they were produced), before any other input: executed COMMITs are executed again, in slot
+    /// order, on fresh metadata (nothing is emitted for them); endorsements are recorded again, so the
+    /// gateway never endorses a second content for a (kind, slot, ballot) and keeps its promises and
+    /// accepts. Data migrations in progress are not restored: the zone's other gateways finish them.
+    /// </summary>
+    public void Restore(IEnumerable<GlobalPersist> records)
+    {
+        if (LastExecuted != 0 || _endorsed.Count > 0) throw new InvalidOperationException("restore a coordinator before it takes any input");
+        var executed = new SortedDictionary<ulong, CertifiedStep>();
+        var endorsed = new List<GlobalPersist.Endorsed>();
+        foreach (var record in records)
+        {
+            if (record is GlobalPersist.Executed e) executed[e.Slot] = e.Commit;
+            else if (record is GlobalPersist.Endorsed d) endorsed.Add(d);
+        }
+        foreach (var (slot, commit) in executed)
+        {
+            if (slot != LastExecuted + 1) break;
+            var body = GlobalStep.Parser.ParseFrom(commit.Body);
+            _metadata.Execute(body.Slot, body.Ballot, body.Order);
+            LastExecuted = slot;
+            _commits[slot] = new DecidedSlot(commit, body);
+            while (_commits.Count > _options.RememberedSlotsMax) _commits.Remove(_commits.Keys.First());
+        }
+        foreach (var d in endorsed)
+        {
+            _endorsed[(d.Kind, d.Slot, Key(d.Ballot))] = new Bytes32(d.ContentDigest);
+            if (d.Slot > LastExecuted && d.Kind is GlobalStepKind.GlobalStepPromise or GlobalStepKind.GlobalStepAccepted)
+                ApplyEndorsed(d.Body, d.Evidence is null ? [] : [d.Evidence]);
+        }
+        _ready = new GlobalReady();
     }
 
     // ---- Helpers ----
@@ -200,4 +238,17 @@ public readonly record struct BallotKey(ulong N, string Zone) : IComparable<Ball
     public static bool operator <=(BallotKey a, BallotKey b) => a.CompareTo(b) <= 0;
     public static bool operator >=(BallotKey a, BallotKey b) => a.CompareTo(b) >= 0;
     public override string ToString() => N == 0 ? "<none>" : $"<{N},{Zone}>";
+}
+
+public sealed partial class GlobalCoordinator
+{
+    /// <summary>A one-line account of the open slots, the attempt and the data migrations, for logs and failure reports.</summary>
+    public string DescribeState()
+    {
+        var slots = string.Join(" ", _slots.Values.Select(s =>
+            $"[slot {s.Slot}: promised {s.Promised} accepted {s.Accepted} highest {s.Highest} proposes {s.Proposes.Count} accepts {s.Accepts.Count} own {string.Join(",", s.Own.Keys.Select(k => $"{StepCertificates.ShortKind(k.Item1)}{k.Item2}"))} " +
+            $"promises {string.Join(",", s.Promises.Select(p => $"{p.Key}:{p.Value.Count}"))} accepteds {string.Join(",", s.Accepteds.Select(p => $"{p.Key}:{p.Value.Count}"))}]"));
+        var attempt = _attempt is { } a ? $"attempt slot {a.Slot} {a.Ballot} {a.Phase} since {a.PhaseTick}" : $"no attempt (back-off until {_backoffUntilTick})";
+        return $"tick {_tick} view {View} executed {LastExecuted} decided-waiting {_decided.Count} requests {_requests.Count}; {attempt}; {slots}; outgoing {_outgoing.Count} incoming {_incoming.Count} rounds {_rounds.Count}";
+    }
 }

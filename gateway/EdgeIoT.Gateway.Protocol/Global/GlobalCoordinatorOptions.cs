@@ -26,11 +26,16 @@ public sealed class GlobalCoordinatorOptions
     /// <summary>Rejection reasons reported per <see cref="GlobalCoordinator.TakeReady"/> (the rest are only counted).</summary>
     public int RejectionsReportedMax { get; init; } = 64;
 
+    /// <summary>How endorsements are checked: Ed25519 (null), or a memoizing check a simulator shares among its coordinators.</summary>
+    public EdgeIoT.Core.Quorum.EndorsementCheck? EndorsementCheck { get; init; }
+
     /// <summary>
     /// Testing only (the simulator's <c>--unsafe global-quorum</c>): zones that count as a quorum instead
     /// of a majority. 0 = a majority. No configuration file can set it.
     /// </summary>
     public int UnsafeZoneQuorum { get; init; }
-    /// <summary>Testing only (<c>--unsafe endorse-twice</c>): endorse any valid body, even a second one for a (kind, slot, ballot).</summary>
+    /// <summary>Testing only (<c>--unsafe accept-below-promise</c>): endorse an ACCEPTED for a ballot below this gateway's promise, breaking Paxos's acceptor rule.</summary>
+    public bool UnsafeAcceptBelowPromise { get; init; }
+    /// <summary>Testing only (byzantine simulator gateways): endorse any valid body, even a second one for a (kind, slot, ballot).</summary>
     public bool UnsafeEndorseTwice { get; init; }
 }

@@ -22,8 +22,8 @@ public readonly record struct GlobalOutbound(GlobalTarget Target, int Member, st
     public override string ToString() => $"{Target}{(Zone is null ? "" : $" {Zone}")}{(Target is GlobalTarget.Member or GlobalTarget.RemoteGateway ? $" #{Member}" : "")}: {Message.KindCase}";
 }
 
-/// <summary>A global transaction executed on the global metadata, in global order (slot by slot).</summary>
-public sealed record ExecutedGlobal(ulong Slot, Ballot Ballot, MigrationOrder Order, bool Allowed, string Outcome);
+/// <summary>A global transaction executed on the global metadata, in global order (slot by slot), with the metadata digest right after it (the audit's "identical on every correct gateway").</summary>
+public sealed record ExecutedGlobal(ulong Slot, Ballot Ballot, MigrationOrder Order, bool Allowed, string Outcome, EdgeIoT.Core.Crypto.Bytes32 MetadataDigest);
 
 /// <summary>Source zone: order a LOCK system entry carrying <see cref="Commit"/> (the zone primary acts; every gateway is told so a new primary can).</summary>
 public sealed record LockRequest(string Device, ulong Slot, CertifiedStep Commit);
@@ -38,7 +38,7 @@ public sealed record DeviceRefusal(string Device, ulong Timestamp, string Reason
 public abstract record GlobalPersist
 {
     /// <summary>This gateway endorsed <see cref="ContentDigest"/> for (kind, slot, ballot): it must never endorse another content for that key. Promises and accepts follow from PROMISE/ACCEPTED records.</summary>
-    public sealed record Endorsed(GlobalStepKind Kind, ulong Slot, Ballot Ballot, byte[] ContentDigest, GlobalStep Body) : GlobalPersist;
+    public sealed record Endorsed(GlobalStepKind Kind, ulong Slot, Ballot Ballot, byte[] ContentDigest, GlobalStep Body, CertifiedStep? Evidence) : GlobalPersist;
     /// <summary>Slot executed with this certified COMMIT: replaying the COMMITs in slot order rebuilds the metadata.</summary>
     public sealed record Executed(ulong Slot, CertifiedStep Commit) : GlobalPersist;
 }
@@ -65,6 +65,6 @@ public sealed class GlobalReady
 public sealed class GlobalMetrics
 {
     public long Rejected, Endorsed, EndorseRefused, Certified, StepsVerified, VerifiedCacheHits, Executed, Allowed, Refused;
-    public long Proposals, Retries, Collisions, QueriesSent, QueriesAnswered, Suspicions, ConflictingCommits, RequestsQueued, RequestsRelayed;
+    public long Proposals, Retries, Collisions, Recovered, QueriesSent, QueriesAnswered, Suspicions, ConflictingCommits, RequestsQueued, RequestsRelayed;
     public long LockRequests, AdoptRequests, HistoriesCertified;
 }

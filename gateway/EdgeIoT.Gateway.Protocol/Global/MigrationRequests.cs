@@ -70,6 +70,12 @@ public static class MigrationRequests
             reason = $"the order's request is invalid: {rejection}";
             return false;
         }
+        return Matches(order, request, out reason);
+    }
+
+    /// <summary>The order's device, destination and timestamp are its signed request's.</summary>
+    public static bool Matches(MigrationOrder order, MigrationRequest request, out string reason)
+    {
         if (request.Device != order.Device || request.ToZone != order.ToZone || request.Timestamp != order.Timestamp)
         {
             reason = $"the order ({order.Device}@{order.Timestamp} to {order.ToZone}) differs from its signed request ({request.Device}@{request.Timestamp} to {request.ToZone})";

@@ -32,6 +32,16 @@ public static class ScenarioCatalog
         new VerifierTimerAbortScenario(),
         new ConflictingClientsSilentExecutorScenario(),
         new DecentralizedSpawningScenario(),
+        // Multi-zone: global coordinators in their own world (sim/EdgeIoT.Simulation/Global).
+        new Global.GlobalNormalScenario(),
+        new Global.GlobalLossyScenario(),
+        new Global.GlobalCollisionsScenario(),
+        new Global.GlobalPartitionScenario(),
+        new Global.GlobalCrashedZoneScenario(),
+        new Global.GlobalInitiatorCrashScenario(),
+        new Global.GlobalByzantineScenario(),
+        new Global.GlobalPoliciesScenario(),
+        new Global.GlobalChaosScenario(),
     ];
 
     /// <summary>Every scenario that is not waiting for a protocol feature (<see cref="Scenario.PendingReason"/>).</summary>
