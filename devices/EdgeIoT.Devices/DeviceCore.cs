@@ -87,6 +87,17 @@ public sealed class DeviceCore
         _ready.Actions.Add(new DeviceAction(DeviceActionKind.PublishToZone, Identity.Zone, timestamp, jws));
     }
 
+    /// <summary>
+    /// Waits for the verifier's answer to a migration request sent elsewhere (to the initiator zone):
+    /// on timeout it asks the verifier only, which resends the answer once the destination adopted the
+    /// device. The device's zone follows on the answer (<see cref="DeviceIdentity.Zone"/>).
+    /// </summary>
+    public void TrackMigration(byte[] jws, ulong timestamp, string toZone)
+    {
+        if (_pending.ContainsKey(timestamp)) throw new InvalidOperationException($"timestamp {timestamp} is already in flight");
+        _pending[timestamp] = new Pending(Sha256Digest.Of(jws), jws, _tick, _tick + Ticks(_options.ResponseTimeoutMs), _options.ResponseTimeoutMs) { MigratesTo = toZone };
+    }
+
     public void Tick()
     {
         _tick++;
@@ -104,7 +115,7 @@ public sealed class DeviceCore
             // §5.1.2: ask the verifier (which resends a decided RESPONSE) and publish again in case the
             // transaction never reached the gateways.
             pending.Retries++;
-            _ready.Actions.Add(new DeviceAction(DeviceActionKind.PublishToZone, Identity.Zone, timestamp, pending.Jws));
+            if (pending.MigratesTo is null) _ready.Actions.Add(new DeviceAction(DeviceActionKind.PublishToZone, Identity.Zone, timestamp, pending.Jws));
             _ready.Actions.Add(new DeviceAction(DeviceActionKind.SendToVerifier, Identity.Zone, timestamp, pending.Jws));
             pending.TimeoutMs = Math.Min(pending.TimeoutMs * 2, _options.ResponseTimeoutMaxMs);
             pending.NextTimeoutTick = _tick + Ticks(pending.TimeoutMs);
@@ -131,6 +142,7 @@ public sealed class DeviceCore
         _ready.VerifiedResponses.Add(response);
         if (!_pending.TryGetValue(response.Timestamp, out var pending) || pending.Digest != response.TxDigest) return;
         _pending.Remove(response.Timestamp);
+        if (pending.MigratesTo is { } to && response.Status == VerifierResponse.Committed) Identity.Zone = to;
         var outcome = response.Status switch
         {
             VerifierResponse.Committed => DeviceOutcome.Committed,
@@ -193,6 +205,8 @@ public sealed class DeviceCore
     {
         private readonly Dictionary<string, string> _refusals = new(StringComparer.Ordinal);
         public Bytes32 Digest { get; } = digest;
+        /// <summary>Set for a migration request: the zone the device moves to once it is answered.</summary>
+        public string? MigratesTo { get; init; }
         public byte[] Jws { get; } = jws;
         public long StartTick { get; } = startTick;
         public long NextTimeoutTick = nextTimeoutTick;

@@ -17,4 +17,15 @@ public sealed class DevicePlacement(NetworkRegistry registry)
         : registry.TryGetDevice(device, out var info) ? (info.Zone, false) : ("", false);
 
     public void Set(string device, string zone, bool locked) => _moved[device] = (zone, locked);
+
+    /// <summary>
+    /// What a verifier-signed receipt in this zone's DECIDED notice says: after an applied LOCK the
+    /// device is leaving for <c>to_zone</c>; after an applied ADOPT this zone serves it.
+    /// </summary>
+    public void OnReceipt(Wire.MigrationReceipt receipt, string zone)
+    {
+        if (!receipt.Applied) return;
+        if (receipt.Adopt && receipt.ToZone == zone) Set(receipt.Device, zone, locked: false);
+        else if (!receipt.Adopt && receipt.FromZone == zone) Set(receipt.Device, receipt.ToZone, locked: true);
+    }
 }

@@ -147,9 +147,9 @@ internal sealed class GatewayNode
             else if (receipt.Adopt && receipt.ToZone == _replica.ZoneId) _global.OnAdopted(receipt);
             // An applied ADOPT is the verifier's word that this zone owns the device now, whatever this
             // gateway's coordinator has seen so far of the migration.
+            _placement?.OnReceipt(receipt, _replica.ZoneId);
             if (receipt.Adopt && receipt.Applied && receipt.ToZone == _replica.ZoneId)
             {
-                _placement?.Set(receipt.Device, receipt.ToZone, locked: false);
                 if (_adopted.Count >= MigrationDigestsMax) _adopted.Clear();
                 _adopted.Add((receipt.Device, receipt.Ballot?.N ?? 0, receipt.Ballot?.Zone ?? ""));
             }

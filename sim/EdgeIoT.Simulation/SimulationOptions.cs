@@ -15,6 +15,8 @@ public enum UnsafeMode
     GlobalQuorum,
     /// <summary>GlobalCoordinatorOptions.UnsafeAcceptBelowPromise: gateways endorse an ACCEPTED below their promise.</summary>
     AcceptBelowPromise,
+    /// <summary>VerifierCore's unsafeSkipLock: the source zone keeps committing a device it locked for a migration.</summary>
+    SkipLock,
 }
 
 public static class UnsafeModes
@@ -25,6 +27,7 @@ public static class UnsafeModes
         UnsafeMode.VerifierQuorum => "verifier-quorum",
         UnsafeMode.GlobalQuorum => "global-quorum",
         UnsafeMode.AcceptBelowPromise => "accept-below-promise",
+        UnsafeMode.SkipLock => "skip-lock",
         _ => "none",
     };
 
@@ -36,6 +39,7 @@ public static class UnsafeModes
             "verifier-quorum" => UnsafeMode.VerifierQuorum,
             "global-quorum" => UnsafeMode.GlobalQuorum,
             "accept-below-promise" => UnsafeMode.AcceptBelowPromise,
+            "skip-lock" => UnsafeMode.SkipLock,
             "none" => UnsafeMode.None,
             _ => (UnsafeMode)(-1),
         };
@@ -55,6 +59,8 @@ public static class UnsafeModes
         UnsafeMode.GlobalQuorum => "global-collisions",
         // A zone that promised a higher ballot still accepts a lower one: two values chosen in one slot.
         UnsafeMode.AcceptBelowPromise => "global-collisions",
+        // A device that keeps sending to its old zone gets a transaction committed there after the LOCK.
+        UnsafeMode.SkipLock => "migration-race",
         _ => throw new ArgumentException("no unsafe mode selected"),
     };
 }

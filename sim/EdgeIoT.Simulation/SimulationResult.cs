@@ -162,6 +162,8 @@ public sealed record SimulationResult(
         ["verifier.verify_rejected"] = world.Verifier.VerifyRejected,
         ["verifier.verify_for_decided"] = world.Verifier.VerifyForDecided,
         ["verifier.restarts"] = world.Verifier.Restarts,
+        // Devices the verifier's storage places outside their home zone: migrations that completed.
+        ["verifier.devices_moved"] = world.Verifier.State.Owners.Count(o => world.Registry.TryGetDevice(o.Key, out var d) && d.Zone != o.Value.Zone),
         ["device.retries_ignored_stale_refusals"] = world.CorrectDevices.Sum(d => d.Core.IgnoredRefusals),
         ["network.dropped"] = world.Network.Dropped,
         ["network.duplicated"] = world.Network.Duplicated,

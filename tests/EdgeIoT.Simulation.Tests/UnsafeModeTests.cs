@@ -11,6 +11,7 @@ public class UnsafeModeTests(ITestOutputHelper output)
     [Theory]
     [InlineData(UnsafeMode.CommitQuorum, "commit-agreement")]
     [InlineData(UnsafeMode.VerifierQuorum, "verify-quorum")]
+    [InlineData(UnsafeMode.SkipLock, "zone-ownership")]
     public void An_unsafe_quorum_is_caught_within_a_few_seeds(UnsafeMode mode, string checker)
     {
         var failure = FirstFailure(mode.ExposingScenario(), new SimulationOptions { Unsafe = mode });
@@ -31,6 +32,7 @@ public class UnsafeModeTests(ITestOutputHelper output)
     {
         Simulation.Run(UnsafeMode.CommitQuorum.ExposingScenario(), 1);
         Simulation.Run(UnsafeMode.VerifierQuorum.ExposingScenario(), 1);
+        Simulation.Run(UnsafeMode.SkipLock.ExposingScenario(), 1);
     }
 
     private SimulationFailure FirstFailure(string scenario, SimulationOptions options)

@@ -25,7 +25,7 @@ public static class Usage
                       [--dir data/local]
           test        run the test suites (./edgeiot test [dotnet test options])
           sim         the deterministic simulator: every scenario over seeds, or one seed replayed
-                      [--list] [--seeds N] [--seed X --scenario NAME] [--unsafe commit-quorum|verifier-quorum]
+                      [--list] [--seeds N] [--seed X --scenario NAME] [--unsafe commit-quorum|verifier-quorum|global-quorum|accept-below-promise|skip-lock]
                       [--soak MINUTES]   (edgeiot sim --help for the rest)
           bench       the papers' experiments on this machine (docs/performance.md); writes one JSON per
                       run and per experiment a CSV and a PNG (gnuplot) under --results

@@ -19,6 +19,8 @@ public sealed class ExactlyOnceChecker(World world) : Checker(world)
         foreach (var entry in batch.Entries)
         {
             if (entry.Status == TxStatus.Rejected) continue;
+            // A LOCK (or a refused system entry) answers no device request: no timestamp to spend.
+            if (entry.Status == TxStatus.System && entry.Timestamp == 0) continue;
             var here = $"{entry.Zone}/{entry.Seq}/{entry.Position}";
             if (!_decided.TryAdd((entry.Device, entry.Timestamp), here))
                 throw Violation($"{entry.Device}@{entry.Timestamp} decided twice: at {_decided[(entry.Device, entry.Timestamp)]} and now {entry.Status.ToString().ToLowerInvariant()} at {here}");

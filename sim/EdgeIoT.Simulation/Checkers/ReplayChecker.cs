@@ -52,6 +52,15 @@ public sealed class ReplayChecker : Checker
     {
         Replayed++;
         var where = $"zone {batch.Zone} k={batch.Seq} pos={position}";
+        if (Core.Execution.SystemEntries.IsSystem(entry.Tx))
+        {
+            // A zone's LOCK or ADOPT (docs/zones.md): it writes no rows; the zone-ownership checker follows it.
+            if (entry.Status != TxStatus.System) throw Violation($"{where}: the verifier {entry.Status.ToString().ToLowerInvariant()} a system entry");
+            // An applied ADOPT answers the migration request and consumes its timestamp.
+            if (entry.Timestamp > LastTimestamp(entry.Device)) _lastTimestamp[entry.Device] = entry.Timestamp;
+            return;
+        }
+        if (entry.Status == TxStatus.System) throw Violation($"{where}: the verifier treated a device transaction as a system entry");
         if (Sha256Digest.Of(entry.Tx) != entry.TxDigest) throw Violation($"{where}: the logged transaction does not match its digest");
         var tx = Decode(entry.Tx, entry.TxDigest);
         string? mustReject = null;

@@ -134,7 +134,7 @@ public sealed class GlobalWorld : IDisposable
             for (var i = 0; i < Setup.GatewaysPerZone; i++)
             {
                 var key = gatewayKeys[z][i] = Keep(SeedStreams.Key(Seed, $"{zoneId}-g{i}"));
-                zone.Gateways.Add(new GatewayInfo { Id = $"{zoneId}-g{i}", Index = i, PublicKey = KeyText.Format(key.PublicKey), PeerPort = 9000 + i });
+                zone.Gateways.Add(new GatewayInfo { Id = $"{zoneId}-g{i}", Index = i, PublicKey = KeyText.Format(key.PublicKey), PeerPort = 9000 + i, GlobalPort = 9500 + 10 * z + i });
             }
             registry.Zones.Add(zone);
         }

@@ -159,6 +159,9 @@ public sealed class SimGateway : SimNode
             NoticesRejected++;
             return;
         }
+        // As the gateway host does: receipts of LOCK and ADOPT move where the ingress serves a device.
+        if (notice.KindCase == VerifierNotice.KindOneofCase.Decided)
+            foreach (var receipt in notice.Decided.Migrations) _ingress.Placement.OnReceipt(receipt, Zone.Id);
         HandleNotice(notice, payload, forwarded: false);
     }
 

@@ -35,7 +35,7 @@ public sealed class SimVerifier : SimNode
         _unsafeMatchQuorum = world.Options.Unsafe == UnsafeMode.VerifierQuorum ? registry.Executors.Faulty : 0;
         _admission = new VerifyAdmission(registry);
         State = new MemoryCommittedState(new ApplicationSet(registry.Applications));
-        Core = new VerifierCore(registry, State, _unsafeMatchQuorum);
+        Core = new VerifierCore(registry, State, _unsafeMatchQuorum, world.Options.Unsafe == UnsafeMode.SkipLock);
     }
 
     public MemoryCommittedState State { get; }
@@ -84,7 +84,7 @@ public sealed class SimVerifier : SimNode
         Restarts++;
         _abortedWithoutQuorumBefore += Core.Metrics.BatchesAbortedWithoutQuorum;
         _voted.Clear();
-        Core = new VerifierCore(World.Registry, State, _unsafeMatchQuorum);
+        Core = new VerifierCore(World.Registry, State, _unsafeMatchQuorum, World.Options.Unsafe == UnsafeMode.SkipLock);
     }
 
     // ---- VerifierEndpoints ----

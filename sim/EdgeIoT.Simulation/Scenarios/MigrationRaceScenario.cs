@@ -10,8 +10,6 @@ namespace EdgeIoT.Simulation.Scenarios;
 /// </summary>
 public sealed class MigrationRaceScenario : Scenario
 {
-    private MigrationDriver? _driver;
-
     public override string Name => "migration-race";
     public override string Description => "a device migrates between two zones while it keeps sending to the source; no transaction is lost or served by two zones";
 
@@ -25,12 +23,10 @@ public sealed class MigrationRaceScenario : Scenario
             setup.ByzantineGateways[(z, 1 + random.Next(3))] = new Byzantine.IgnoringPrimary();
     }
 
-    public override IEnumerable<Checkers.Checker> ExtraCheckers(World world)
-    {
-        _driver = new MigrationDriver(world, deviceIndex: 0, fromZone: 0, toZone: 1);
-        return [_driver, new ZoneOwnershipChecker(world)];
-    }
+    // Scenarios are shared by concurrent runs: per-run state lives in the world's checkers.
+    public override IEnumerable<Checkers.Checker> ExtraCheckers(World world) =>
+        [new MigrationDriver(world, deviceIndex: 0, fromZone: 0, toZone: 1), new ZoneOwnershipChecker(world)];
 
     public override void ScheduleFaults(FaultSchedule faults, Random random) =>
-        faults.At(400 + random.Next(800), "migrate device 0 from z1 to z2", _ => _driver!.Start());
+        faults.At(400 + random.Next(800), "migrate device 0 from z1 to z2", world => world.Checkers.All.OfType<MigrationDriver>().Single().Start());
 }

@@ -40,6 +40,8 @@ public sealed class MigrationDriver(World world, int deviceIndex, int fromZone, 
             RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(request).ToArray()),
             Order = new MigrationOrder { Device = identity.Id, FromZone = From, ToZone = To, Timestamp = timestamp, Request = ByteString.CopyFrom(request) },
         };
+        World.Checkers.OnDeviceSubmitted(Device, timestamp, Sha256Digest.Of(request));
+        Device.Core.TrackMigration(request, timestamp, To);
         // The device keeps sending to its old zone meanwhile — the race this world is about — and
         // follows to the new zone once the verifier adopted it there.
         Propose(fromZone, new SystemEntry { Lock = Certify(commit, toZone) });
@@ -62,12 +64,15 @@ public sealed class MigrationDriver(World world, int deviceIndex, int fromZone, 
                 };
                 Propose(toZone, new SystemEntry { Adopt = Certify(history, fromZone) });
             }
-            else if (receipt.Adopt)
-            {
-                Adopted++;
-                Device.Core.Identity.Zone = To;
-            }
+            else if (receipt.Adopt) Adopted++;
         }
+    }
+
+    // Liveness: once the network healed, the migration must have completed.
+    public override void AtEnd()
+    {
+        if (_request is not null && Adopted == 0)
+            throw Violation($"device {Device.Core.Identity.Id}'s migration from {From} to {To} was never adopted");
     }
 
     private MigrationOrder Certified(byte[] request)

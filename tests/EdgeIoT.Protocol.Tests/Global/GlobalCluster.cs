@@ -44,7 +44,7 @@ internal sealed class GlobalCluster : IDisposable
             for (var i = 0; i < 4; i++)
             {
                 var key = gatewayKeys[zone.Id][i] = Key($"z{z}-g{i}");
-                zone.Gateways.Add(new GatewayInfo { Id = $"z{z}-g{i}", Index = i, PublicKey = KeyText.Format(key.PublicKey), PeerPort = 9000 + i });
+                zone.Gateways.Add(new GatewayInfo { Id = $"z{z}-g{i}", Index = i, PublicKey = KeyText.Format(key.PublicKey), PeerPort = 9000 + i, GlobalPort = 9500 + 10 * z + i });
             }
             Registry.Zones.Add(zone);
             for (var d = 0; d < devicesPerZone; d++)

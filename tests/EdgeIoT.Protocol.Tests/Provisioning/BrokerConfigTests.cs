@@ -44,15 +44,25 @@ public sealed class BrokerConfigTests : IDisposable
     [Fact]
     public void Acl_example_confines_devices_to_their_zone_and_their_own_topics()
     {
-        var layout = LocalNetworkProvisioner.Provision(new LocalNetworkSpec { Zones = 2, Devices = 3 }, _temp.Sub("net"));
+        var layout = LocalNetworkProvisioner.Provision(new LocalNetworkSpec { Zones = 1, Devices = 3 }, _temp.Sub("net"));
 
         var rules = Directives(File.ReadAllText(layout.BrokerAclExample));
 
         Assert.Contains("pattern read edgeiot/v1/devices/%u/response", rules);
         Assert.Contains("pattern read edgeiot/v1/devices/%u/error", rules);
         var d2 = Array.IndexOf(rules, "user d0002");
-        Assert.Equal("topic write edgeiot/v1/zones/z2/tx", rules[d2 + 1]);
+        Assert.Equal("topic write edgeiot/v1/zones/z1/tx", rules[d2 + 1]);
         Assert.DoesNotContain(rules, r => r.StartsWith("pattern write"));
         Assert.DoesNotContain(rules, r => r.StartsWith("topic") && r.Contains('#'));
+    }
+
+    [Fact]
+    public void With_several_zones_roaming_devices_may_publish_to_every_zone_but_read_only_their_own_topics()
+    {
+        var layout = LocalNetworkProvisioner.Provision(new LocalNetworkSpec { Zones = 2, Devices = 3 }, _temp.Sub("net2"));
+        var rules = Directives(File.ReadAllText(layout.BrokerAclExample));
+        var d2 = Array.IndexOf(rules, "user d0002");
+        Assert.Equal("topic write edgeiot/v1/zones/+/tx", rules[d2 + 1]);
+        Assert.DoesNotContain(rules, r => r.StartsWith("topic read") && r.Contains("devices/+"));
     }
 }

@@ -212,3 +212,8 @@ public sealed class DecentralizedSpawningScenarioTests(ITestOutputHelper output)
     // have held spawns back, or the run proved nothing.
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "byzantine.held_spawns");
 }
+
+public sealed class MigrationRaceScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("migration-race", output)
+{
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "verifier.devices_moved");
+}
