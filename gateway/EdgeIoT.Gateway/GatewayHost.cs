@@ -66,7 +66,7 @@ internal static class GatewayHost
                 new Protocol.Global.GlobalCoordinatorOptions { Registry = registry, Zone = zone.Id, SelfIndex = gateway.Index },
                 key, seed: (ulong)Environment.ProcessId ^ (ulong)DateTime.UtcNow.Ticks);
             globalLinks = new GlobalLinks(registry, zone, gateway, key, ingress.OnGlobalMessage, loggers.CreateLogger("global"));
-            node.AttachGlobal(coordinator, globalLinks, placement, registry);
+            node.AttachGlobal(coordinator, globalLinks, placement, registry, Path.Combine(config.Resolve(config.DataDir), Core.Execution.GlobalJournalEntry.FileName));
             await globalLinks.StartAsync(stop);
             logger.LogInformation("global coordinator: {Mode}, {Zones} zones, global port {Port}", registry.Global.Leader, registry.Zones.Count, gateway.GlobalPort);
         }

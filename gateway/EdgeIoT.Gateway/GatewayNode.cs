@@ -33,6 +33,7 @@ internal sealed class GatewayNode
     private GlobalLinks? _globalLinks;
     private DevicePlacement? _placement;
     private Core.Config.NetworkRegistry? _registry;
+    private StreamWriter? _journal;
     private ulong _globalView;
     // Migration requests seen, to address refusals (devices match a refusal by timestamp and digest).
     private readonly Dictionary<(string Device, ulong Timestamp), Bytes32> _migrationDigests = new();
@@ -61,8 +62,9 @@ internal sealed class GatewayNode
     public void Attach(PeerLinks links) => _links = links;
 
     /// <summary>Multi-zone networks: the global coordinator (Ziziphus), its links and the placement the ingress reads.</summary>
-    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, Core.Config.NetworkRegistry registry)
+    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, Core.Config.NetworkRegistry registry, string journalPath)
     {
+        _journal = new StreamWriter(new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         _registry = registry;
         _global = coordinator;
         _globalLinks = links;
@@ -221,6 +223,8 @@ internal sealed class GatewayNode
             if (_adopted.Contains((device, executed.Ballot.N, executed.Ballot.Zone))) _placement?.Set(device, _replica.ZoneId, locked: false);
             else _placement?.Set(device, _global.Metadata.ZoneOf(device), _global.Metadata.LockedDevices.Contains(device));
             _logger.LogInformation("global slot {Slot}: {Device} {From} -> {To}: {Outcome}", executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Outcome);
+            _journal?.WriteLine(new Core.Execution.GlobalJournalEntry(executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Allowed,
+                executed.Outcome, executed.MetadataDigest.ToString()).ToLine());
         }
         // Every gateway hands system entries to its replica, as devices' requests are: the primary
         // orders them, and a backup's request timer catches a primary that does not (§5.1.1).

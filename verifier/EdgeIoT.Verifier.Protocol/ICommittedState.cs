@@ -35,7 +35,7 @@ public sealed record DeviceOwnership(string Zone, Bytes32 History, ulong History
 
 /// <summary>A device locked in its zone for a migration to <see cref="ToZone"/> under a ballot.</summary>
 public sealed record MigrationLock(ulong BallotN, string BallotZone, string ToZone, Bytes32 History, ulong HistoryCount,
-    ulong RequestTimestamp, Bytes32 RequestDigest, ulong LockSeq);
+    ulong RequestTimestamp, Bytes32 RequestDigest, ulong LockSeq, ulong Slot);
 
 public readonly record struct StoredValue(bool Found, string? Value, ulong Version)
 {

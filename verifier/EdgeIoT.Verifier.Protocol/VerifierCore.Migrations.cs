@@ -73,19 +73,19 @@ public sealed partial class VerifierCore
         if (step.Kind != GlobalStepKind.GlobalStepCommit || step.Order is null || step.Ballot is null)
             return Refuse("LOCK must carry a certified COMMIT of a migration");
         var order = step.Order;
-        var receipt = new MigrationReceipt { Device = order.Device, Ballot = step.Ballot, Adopt = false, ToZone = order.ToZone, FromZone = order.FromZone };
+        var receipt = new MigrationReceipt { Device = order.Device, Ballot = step.Ballot, Adopt = false, ToZone = order.ToZone, FromZone = order.FromZone, Slot = step.Slot };
         if (order.FromZone != zone.Zone) return Refuse($"the migration leaves zone {order.FromZone}, not {zone.Zone}");
         if (Ownership(order.Device) is not { } owner) return Refuse($"device {order.Device} is not registered");
         if (owner.Lock is { } existing)
         {
-            // A new primary may order the LOCK again: the same ballot is answered as before.
-            if (existing.BallotN == step.Ballot.N && existing.BallotZone == step.Ballot.Zone)
+            // A new primary may order the LOCK again: the same migration (slot and ballot) is answered as before.
+            if (existing.Slot == step.Slot && existing.BallotN == step.Ballot.N && existing.BallotZone == step.Ballot.Zone)
                 return Applied(existing, "lock repeated");
             return Refuse($"device {order.Device} is already moving to zone {existing.ToZone}");
         }
         if (owner.Zone != zone.Zone) return Refuse($"device {order.Device} is served by zone {owner.Zone}");
         var lockState = new MigrationLock(step.Ballot.N, step.Ballot.Zone, order.ToZone, owner.History, owner.HistoryCount,
-            order.Timestamp, Sha256Digest.Of(order.Request.Span), seq);
+            order.Timestamp, Sha256Digest.Of(order.Request.Span), seq, step.Slot);
         Store(order.Device, owner with { Lock = lockState }, batchOwnership);
         Metrics.DevicesLocked++;
         return Applied(lockState, "");
@@ -103,7 +103,7 @@ public sealed partial class VerifierCore
         DecidedEntry Refuse(string reason)
         {
             Metrics.MigrationEntriesRefused++;
-            if (step.Order is { } o) receipts.Add(new MigrationReceipt { Device = o.Device, Ballot = step.Ballot, Adopt = false, Applied = false, Reason = reason, ToZone = o.ToZone, FromZone = o.FromZone });
+            if (step.Order is { } o) receipts.Add(new MigrationReceipt { Device = o.Device, Ballot = step.Ballot, Adopt = false, Applied = false, Reason = reason, ToZone = o.ToZone, FromZone = o.FromZone, Slot = step.Slot });
             return row(step.Order?.Device ?? "", 0, txDigest, "", $"LOCK refused: {reason}");
         }
     }
@@ -117,7 +117,7 @@ public sealed partial class VerifierCore
         if (Ownership(device) is not { } owner) return Refuse($"device {device} is not registered");
         if (owner.Zone != step.Zone) return Refuse($"the history is zone {step.Zone}'s but device {device} is served by zone {owner.Zone}");
         if (owner.Lock is not { } moving) return Refuse($"device {device} is not locked for a migration");
-        if (moving.BallotN != step.Ballot.N || moving.BallotZone != step.Ballot.Zone) return Refuse($"device {device} is locked under another ballot");
+        if (moving.Slot != step.Slot || moving.BallotN != step.Ballot.N || moving.BallotZone != step.Ballot.Zone) return Refuse($"device {device} is locked for another migration (slot {moving.Slot})");
         if (moving.ToZone != zone.Zone) return Refuse($"device {device} is moving to zone {moving.ToZone}, not {zone.Zone}");
         // The heart of Algorithm 2's safety: ownership moves only with exactly the records the source
         // zone certified, and those are exactly what storage holds.
@@ -129,7 +129,7 @@ public sealed partial class VerifierCore
         Metrics.DevicesAdopted++;
         receipts.Add(new MigrationReceipt
         {
-            Device = device, Ballot = step.Ballot, Adopt = true, Applied = true, FromZone = owner.Zone, ToZone = zone.Zone,
+            Device = device, Ballot = step.Ballot, Adopt = true, Applied = true, FromZone = owner.Zone, ToZone = zone.Zone, Slot = step.Slot,
             HistoryDigest = step.HistoryDigest, HistoryCount = step.HistoryCount,
         });
         var result = JsonSerializer.Serialize(new { migrated = true, from = owner.Zone, to = zone.Zone, history_count = owner.HistoryCount });
@@ -141,7 +141,7 @@ public sealed partial class VerifierCore
         DecidedEntry Refuse(string reason)
         {
             Metrics.MigrationEntriesRefused++;
-            receipts.Add(new MigrationReceipt { Device = device, Ballot = step.Ballot, Adopt = true, Applied = false, Reason = reason, FromZone = step.Zone, ToZone = zone.Zone });
+            receipts.Add(new MigrationReceipt { Device = device, Ballot = step.Ballot, Adopt = true, Applied = false, Reason = reason, FromZone = step.Zone, ToZone = zone.Zone, Slot = step.Slot });
             return row(device, 0, txDigest, "", $"ADOPT refused: {reason}");
         }
     }

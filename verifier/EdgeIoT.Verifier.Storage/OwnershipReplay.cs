@@ -87,7 +87,7 @@ internal sealed class OwnershipReplay(NetworkRegistry registry)
         adopted.Lock = null;
     }
 
-    public void CompareWith(Dictionary<string, DeviceOwnership> stored, IEnumerable<(string Device, string From, string To, ulong HistoryCount, ulong AdoptSeq)> migrations, Action<string> violation)
+    public void CompareWith(Dictionary<string, DeviceOwnership> stored, IEnumerable<(string Device, string From, string To, ulong HistoryCount, ulong AdoptSeq, ulong Slot)> migrations, Action<string> violation)
     {
         foreach (var (device, owner) in _owners)
         {

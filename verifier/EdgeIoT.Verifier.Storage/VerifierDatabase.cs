@@ -56,9 +56,8 @@ public sealed class VerifierDatabase : IDisposable
             CREATE INDEX IF NOT EXISTS txlog_by_device ON txlog(device, ts);
             CREATE TABLE IF NOT EXISTS devices(device TEXT PRIMARY KEY, last_ts INTEGER NOT NULL,
                 zone TEXT, hist BLOB, hist_count INTEGER NOT NULL DEFAULT 0, lock TEXT) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS migrations(device TEXT NOT NULL, ballot_n INTEGER NOT NULL, ballot_zone TEXT NOT NULL,
-                from_zone TEXT NOT NULL, to_zone TEXT NOT NULL, hist BLOB NOT NULL, hist_count INTEGER NOT NULL,
-                adopt_seq INTEGER NOT NULL, PRIMARY KEY(device, ballot_n, ballot_zone)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS migrations(slot INTEGER PRIMARY KEY, device TEXT NOT NULL, ballot_n INTEGER NOT NULL, ballot_zone TEXT NOT NULL,
+                from_zone TEXT NOT NULL, to_zone TEXT NOT NULL, hist BLOB NOT NULL, hist_count INTEGER NOT NULL, adopt_seq INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS progress(zone TEXT PRIMARY KEY, next_seq INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS batches(zone TEXT NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL, txs INTEGER NOT NULL,
                 ord INTEGER NOT NULL, PRIMARY KEY(zone, seq)) WITHOUT ROWID;
@@ -159,13 +158,13 @@ public sealed class VerifierDatabase : IDisposable
         return result;
     }
 
-    /// <summary>Applied migrations in the order they were adopted: (device, from, to, history count, adopting zone's seq).</summary>
-    public IEnumerable<(string Device, string From, string To, ulong HistoryCount, ulong AdoptSeq)> ReadMigrations()
+    /// <summary>Applied migrations in global order (by slot): (device, from, to, history count, adopting zone's seq).</summary>
+    public IEnumerable<(string Device, string From, string To, ulong HistoryCount, ulong AdoptSeq, ulong Slot)> ReadMigrations()
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT device, from_zone, to_zone, hist_count, adopt_seq FROM migrations ORDER BY ballot_n, ballot_zone";
+        command.CommandText = "SELECT device, from_zone, to_zone, hist_count, adopt_seq, slot FROM migrations ORDER BY slot";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) yield return (reader.GetString(0), reader.GetString(1), reader.GetString(2), (ulong)reader.GetInt64(3), (ulong)reader.GetInt64(4));
+        while (reader.Read()) yield return (reader.GetString(0), reader.GetString(1), reader.GetString(2), (ulong)reader.GetInt64(3), (ulong)reader.GetInt64(4), (ulong)reader.GetInt64(5));
     }
 
     public ulong NextSeq(string zone) =>
@@ -242,9 +241,9 @@ public sealed class VerifierDatabase : IDisposable
                 ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
             _upsertOwnership = Command(connection, "INSERT INTO devices(device, last_ts, zone, hist, hist_count, lock) VALUES ($device, 0, $zone, $hist, $count, $lock) ON CONFLICT(device) DO UPDATE SET zone = excluded.zone, hist = excluded.hist, hist_count = excluded.hist_count, lock = excluded.lock",
                 ("$device", SqliteType.Text), ("$zone", SqliteType.Text), ("$hist", SqliteType.Blob), ("$count", SqliteType.Integer), ("$lock", SqliteType.Text));
-            _insertMigration = Command(connection, "INSERT OR IGNORE INTO migrations(device, ballot_n, ballot_zone, from_zone, to_zone, hist, hist_count, adopt_seq) VALUES ($device, $n, $bz, $from, $to, $hist, $count, $seq)",
+            _insertMigration = Command(connection, "INSERT INTO migrations(device, ballot_n, ballot_zone, from_zone, to_zone, hist, hist_count, adopt_seq, slot) VALUES ($device, $n, $bz, $from, $to, $hist, $count, $seq, $slot)",
                 ("$device", SqliteType.Text), ("$n", SqliteType.Integer), ("$bz", SqliteType.Text), ("$from", SqliteType.Text), ("$to", SqliteType.Text),
-                ("$hist", SqliteType.Blob), ("$count", SqliteType.Integer), ("$seq", SqliteType.Integer));
+                ("$hist", SqliteType.Blob), ("$count", SqliteType.Integer), ("$seq", SqliteType.Integer), ("$slot", SqliteType.Integer));
             _setProgress = Command(connection, "INSERT INTO progress(zone, next_seq) VALUES ($zone, $next) ON CONFLICT(zone) DO UPDATE SET next_seq = excluded.next_seq",
                 ("$zone", SqliteType.Text), ("$next", SqliteType.Integer));
             _insertBatch = Command(connection, "INSERT INTO batches(zone, seq, digest, txs, ord) VALUES ($zone, $seq, $digest, $txs, $ord)",
@@ -320,6 +319,7 @@ public sealed class VerifierDatabase : IDisposable
             p[5].Value = receipt.HistoryDigest.ToByteArray();
             p[6].Value = (long)receipt.HistoryCount;
             p[7].Value = (long)adoptSeq;
+            p[8].Value = (long)receipt.Slot;
             _insertMigration.ExecuteNonQuery();
         }
 

@@ -27,9 +27,19 @@ public static class AuditCommand
         var invariant = CultureInfo.InvariantCulture;
 
         LogAudit.Report log;
-        using (var database = VerifierDatabase.OpenReadOnly(databasePath)) log = LogAudit.Run(registry, database);
+        Audit.GlobalAudit.Report? global = null;
+        using (var database = VerifierDatabase.OpenReadOnly(databasePath))
+        {
+            log = LogAudit.Run(registry, database);
+            if (registry.Zones.Count > 1) global = Audit.GlobalAudit.Run(layout, registry, database.ReadMigrations().ToList(), LogAudit.MaxViolationsReported);
+        }
         output.WriteLine(string.Create(invariant, $"log: {log.Transactions:N0} transactions ({log.Committed:N0} committed, {log.Aborted:N0} aborted, {log.Rejected:N0} rejected), {log.Rows:N0} rows replayed and compared"));
         var violations = new List<string>(log.Violations);
+        if (global is not null)
+        {
+            output.WriteLine(string.Create(invariant, $"zones: {global.Slots:N0} global transactions compared across {global.Gateways} gateways' journals; {global.Migrations:N0} migrations the verifier applied checked against them"));
+            violations.AddRange(global.Violations);
+        }
 
         if (File.Exists(responsesPath))
         {

@@ -95,6 +95,51 @@ public sealed class ZoneTests(ITestOutputHelper output)
         Assert.True(audit.Passed, string.Join("\n", audit.Violations));
     }
 
+    [Fact]
+    public async Task Devices_roam_while_sending_ledger_transfers_the_balance_is_conserved_and_the_audit_passes()
+    {
+        await using var network = await RunningNetwork.StartAsync(devices: 6, customize: spec => spec with { Zones = 3 });
+        var totalBefore = network.Rows("acct/").Values.Sum(v => long.Parse(v!));
+        var devices = await network.DevicesAsync(6, options: Patient);
+        var zones = network.Registry.Zones.Select(z => z.Id).ToList();
+        var results = await Task.WhenAll(devices.Select(async (device, index) =>
+        {
+            var outcomes = new List<(bool Migration, DeviceResult Result)>();
+            for (var round = 0; round < 9; round++)
+            {
+                if (round % 3 == 2)
+                {
+                    var next = zones[(zones.IndexOf(device.Identity.Zone) + 1) % zones.Count];
+                    outcomes.Add((true, await device.MigrateAsync(next)));
+                }
+                else
+                {
+                    outcomes.Add((false, await device.SubmitAsync("ledger", "transfer",
+                        new { from = $"acct/{2 * index}", to = $"acct/{(2 * index + 3) % 12}", amount = 1 + round })));
+                }
+            }
+            return outcomes;
+        }));
+        var all = results.SelectMany(r => r).ToList();
+        output.WriteLine($"transfers: {all.Count(r => !r.Migration && r.Result.IsCommitted)} committed, {all.Count(r => !r.Migration && r.Result.Outcome == DeviceOutcome.Aborted)} aborted; migrations: {all.Count(r => r.Migration && r.Result.IsCommitted)} committed");
+        Assert.All(all, r => Assert.True(r.Result.Outcome is DeviceOutcome.Committed or DeviceOutcome.Aborted, $"{r.Result.Outcome}: {r.Result.Reason}"));
+        Assert.All(all.Where(r => r.Migration), r => Assert.Equal(DeviceOutcome.Committed, r.Result.Outcome));
+        Assert.Equal(totalBefore, network.Rows("acct/").Values.Sum(v => long.Parse(v!)));
+
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.True(Cli.Commands.AuditCommand.Run(["--dir", network.Layout.Root], stdout, stderr) == 0, stdout.ToString() + stderr);
+        Assert.Contains("18 migrations the verifier applied", stdout.ToString());
+
+        // The audit is not vacuous: a gateway whose journal disagrees on a global transaction is caught.
+        var journal = Path.Combine(network.Layout.State("z2-g1"), Core.Execution.GlobalJournalEntry.FileName);
+        var lines = File.ReadAllLines(journal);
+        lines[0] = lines[0].Replace("\"allowed\":true", "\"allowed\":false", StringComparison.Ordinal);
+        File.WriteAllLines(journal, lines);
+        (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.Equal(1, Cli.Commands.AuditCommand.Run(["--dir", network.Layout.Root], stdout, stderr));
+        Assert.Contains("gateway z2-g1 executed", stderr.ToString());
+    }
+
     private static ulong ParseTimestamp(byte[] jws)
     {
         Assert.True(Core.Envelope.JwsCompact.TryParse(jws, 4096, out var parsed, out _));
