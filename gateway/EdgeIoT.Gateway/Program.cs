@@ -22,3 +22,9 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"gateway: {e.Message}");
     return 2;
 }
+catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+{
+    // Another process holds one of this gateway's ports (peerPort or globalPort in network.json).
+    Console.Error.WriteLine($"gateway: cannot listen: {e.Message}; free the port or change it in network.json");
+    return 3;
+}

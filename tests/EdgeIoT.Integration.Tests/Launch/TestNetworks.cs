@@ -6,7 +6,10 @@ namespace EdgeIoT.Integration.Tests.Launch;
 internal static class TestNetworks
 {
     private static readonly Lock PortLock = new();
-    private static int _nextBasePort = 20000 + Random.Shared.Next(0, 300) * 100;
+    // Below Linux's ephemeral range (32768 and up): an outgoing connection of any process may take a port
+    // there after it was checked free, and a gateway would then fail to listen on it.
+    private const int BasePortMin = 20000, BasePortMax = 32000;
+    private static int _nextBasePort = BasePortMin + Random.Shared.Next(0, 80) * 100;
 
     public static NetworkLayout Provision(string dir, int zones = 1, int devices = 5) =>
         LocalNetworkProvisioner.Provision(new LocalNetworkSpec { Zones = zones, Devices = devices, BasePort = FreeBasePort(zones) }, dir);
@@ -20,8 +23,12 @@ internal static class TestNetworks
             {
                 var basePort = _nextBasePort;
                 var plan = new PortPlan(basePort);
+                if (plan.HighestPort(zones) >= BasePortMax)
+                {
+                    _nextBasePort = BasePortMin;
+                    continue;
+                }
                 _nextBasePort = plan.HighestPort(zones) + 1 + 100;
-                if (_nextBasePort > 60000) _nextBasePort = 20000;
                 if (Enumerable.Range(basePort, plan.HighestPort(zones) - basePort + 1).All(IsFree)) return basePort;
             }
             throw new InvalidOperationException("no free port range found for a test network");
