@@ -41,6 +41,10 @@ internal sealed class GatewayNode
     // Migrations the verifier says this zone adopted: a lagging coordinator may execute the migration
     // only afterwards, and must not lock the device again when it does.
     private readonly HashSet<(string Device, ulong BallotN, string BallotZone)> _adopted = [];
+    // LOCK/ADOPT entries the verifier already decided (by slot): the coordinator re-offers a system
+    // request until it hears of it, and re-proposing a decided one would leave backups waiting for a
+    // proposal that never comes (an S1 suspicion).
+    private readonly HashSet<(string Device, ulong Slot, bool Adopt)> _systemDecided = [];
     public long InputsDropped;
 
     /// <param name="admit">Admission of a transaction the verifier says it never saw ordered (ERROR(T)); null when inadmissible.</param>
@@ -145,6 +149,8 @@ internal sealed class GatewayNode
         if (_global is null || notice.KindCase != VerifierNotice.KindOneofCase.Decided) return;
         foreach (var receipt in notice.Decided.Migrations)
         {
+            if (_systemDecided.Count >= MigrationDigestsMax) _systemDecided.Clear();
+            _systemDecided.Add((receipt.Device, receipt.Slot, receipt.Adopt));
             if (!receipt.Adopt && receipt.FromZone == _replica.ZoneId) _global.OnLockPoint(notice.Decided.Seq, receipt);
             else if (receipt.Adopt && receipt.ToZone == _replica.ZoneId) _global.OnAdopted(receipt);
             // An applied ADOPT is the verifier's word that this zone owns the device now, whatever this
@@ -226,12 +232,17 @@ internal sealed class GatewayNode
             _journal?.WriteLine(new Core.Execution.GlobalJournalEntry(executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Allowed,
                 executed.Outcome, executed.MetadataDigest.ToString()).ToLine());
         }
-        // Every gateway hands system entries to its replica, as devices' requests are: the primary
-        // orders them, and a backup's request timer catches a primary that does not (§5.1.1).
-        foreach (var request in ready.LockRequests)
-            ProposeSystem(request.Device, new SystemEntry { Lock = request.Commit });
-        foreach (var request in ready.AdoptRequests)
-            ProposeSystem(request.Device, new SystemEntry { Adopt = request.History });
+        // Only the primary proposes system entries. Each gateway assembles its own certificate (any 2f+1
+        // endorsements), so backups' copies would differ byte for byte from the one ordered and sit in
+        // their request queues until they suspect a correct primary; the coordinator's own timers catch
+        // a primary that sits on a LOCK or ADOPT (docs/zones.md), and re-offer it to the next one.
+        if (_replica.IsPrimary)
+        {
+            foreach (var request in ready.LockRequests)
+                if (!_systemDecided.Contains((request.Device, request.Slot, false))) ProposeSystem(request.Device, new SystemEntry { Lock = request.Commit });
+            foreach (var request in ready.AdoptRequests)
+                if (!_systemDecided.Contains((request.Device, request.Slot, true))) ProposeSystem(request.Device, new SystemEntry { Adopt = request.History });
+        }
         foreach (var refusal in ready.DeviceRefusals)
         {
             _migrationDigests.TryGetValue((refusal.Device, refusal.Timestamp), out var digest);
