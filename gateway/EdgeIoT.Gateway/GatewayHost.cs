@@ -65,6 +65,9 @@ internal static class GatewayHost
             var coordinator = new Protocol.Global.GlobalCoordinator(
                 new Protocol.Global.GlobalCoordinatorOptions { Registry = registry, Zone = zone.Id, SelfIndex = gateway.Index },
                 key, seed: (ulong)Environment.ProcessId ^ (ulong)DateTime.UtcNow.Ticks);
+            var globalRecords = store.LoadGlobal();
+            coordinator.Restore(globalRecords);
+            if (globalRecords.Count > 0) logger.LogInformation("restored the global coordinator: {Records} records, last executed slot {Slot}", globalRecords.Count, coordinator.LastExecuted);
             globalLinks = new GlobalLinks(registry, zone, gateway, key, ingress.OnGlobalMessage, loggers.CreateLogger("global"));
             node.AttachGlobal(coordinator, globalLinks, placement, registry, Path.Combine(config.Resolve(config.DataDir), Core.Execution.GlobalJournalEntry.FileName));
             await globalLinks.StartAsync(stop);

@@ -211,7 +211,8 @@ internal sealed class GatewayNode
         }
         var ready = _global.TakeReady();
         if (ready.IsEmpty) return;
-        // Persisting endorsements is not wired yet (docs/zones.md "Known gaps").
+        // Persist before sending: an endorsement must survive a crash before anyone sees it.
+        _store.WriteGlobal(ready.Persist);
         foreach (var outbound in ready.Messages)
         {
             switch (outbound.Target)

@@ -14,7 +14,7 @@ namespace EdgeIoT.Gateway;
 internal sealed class GatewayStore : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _putEntry, _putView, _prune;
+    private readonly SqliteCommand _putEntry, _putView, _prune, _putGlobal;
 
     static GatewayStore() => SQLitePCL.Batteries_V2.Init();
 
@@ -28,10 +28,68 @@ internal sealed class GatewayStore : IDisposable
         Execute("""
             CREATE TABLE IF NOT EXISTS view(id INTEGER PRIMARY KEY CHECK (id = 1), data BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS entries(seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS global(id INTEGER PRIMARY KEY AUTOINCREMENT, executed INTEGER NOT NULL,
+                kind INTEGER NOT NULL, slot INTEGER NOT NULL, digest BLOB, body BLOB NOT NULL, evidence BLOB);
             """);
         _putEntry = Command("INSERT INTO entries(seq, data) VALUES ($seq, $data) ON CONFLICT(seq) DO UPDATE SET data = excluded.data", ("$seq", SqliteType.Integer), ("$data", SqliteType.Blob));
         _putView = Command("INSERT INTO view(id, data) VALUES (1, $data) ON CONFLICT(id) DO UPDATE SET data = excluded.data", ("$data", SqliteType.Blob));
         _prune = Command("DELETE FROM entries WHERE seq <= $seq", ("$seq", SqliteType.Integer));
+        _putGlobal = Command("INSERT INTO global(executed, kind, slot, digest, body, evidence) VALUES ($executed, $kind, $slot, $digest, $body, $evidence)",
+            ("$executed", SqliteType.Integer), ("$kind", SqliteType.Integer), ("$slot", SqliteType.Integer), ("$digest", SqliteType.Blob), ("$body", SqliteType.Blob), ("$evidence", SqliteType.Blob));
+    }
+
+    /// <summary>
+    /// The global coordinator's records (ziziphus; docs/zones.md): every body this gateway endorsed —
+    /// so it never endorses a different one for the same step after a restart — and every executed
+    /// COMMIT, which rebuild the global metadata. Written, like the replica's, before anything is sent.
+    /// </summary>
+    public void WriteGlobal(IReadOnlyList<Protocol.Global.GlobalPersist> records)
+    {
+        if (records.Count == 0) return;
+        using var transaction = _connection.BeginTransaction();
+        _putGlobal.Transaction = transaction;
+        foreach (var record in records)
+        {
+            var p = _putGlobal.Parameters;
+            switch (record)
+            {
+                case Protocol.Global.GlobalPersist.Endorsed endorsed:
+                    p[0].Value = 0; p[1].Value = (int)endorsed.Kind; p[2].Value = (long)endorsed.Slot;
+                    p[3].Value = endorsed.ContentDigest; p[4].Value = endorsed.Body.ToByteArray();
+                    p[5].Value = endorsed.Evidence is { } evidence ? evidence.ToByteArray() : DBNull.Value;
+                    break;
+                case Protocol.Global.GlobalPersist.Executed executed:
+                    p[0].Value = 1; p[1].Value = (int)GlobalStepKind.GlobalStepCommit; p[2].Value = (long)executed.Slot;
+                    p[3].Value = DBNull.Value; p[4].Value = executed.Commit.ToByteArray(); p[5].Value = DBNull.Value;
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown global record {record.GetType().Name}");
+            }
+            _putGlobal.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        _putGlobal.Transaction = null;
+    }
+
+    public List<Protocol.Global.GlobalPersist> LoadGlobal()
+    {
+        var records = new List<Protocol.Global.GlobalPersist>();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT executed, kind, slot, digest, body, evidence FROM global ORDER BY id";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var body = (byte[])reader[4];
+            if (reader.GetInt32(0) == 1)
+                records.Add(new Protocol.Global.GlobalPersist.Executed((ulong)reader.GetInt64(2), CertifiedStep.Parser.ParseFrom(body)));
+            else
+            {
+                var step = GlobalStep.Parser.ParseFrom(body);
+                var evidence = reader.IsDBNull(5) ? null : CertifiedStep.Parser.ParseFrom((byte[])reader[5]);
+                records.Add(new Protocol.Global.GlobalPersist.Endorsed((GlobalStepKind)reader.GetInt32(1), (ulong)reader.GetInt64(2), step.Ballot, (byte[])reader[3], step, evidence));
+            }
+        }
+        return records;
     }
 
     public (PersistedView? View, List<PersistedEntry> Entries) Load()
@@ -97,6 +155,7 @@ internal sealed class GatewayStore : IDisposable
         _putEntry.Dispose();
         _putView.Dispose();
         _prune.Dispose();
+        _putGlobal.Dispose();
         _connection.Dispose();
     }
 }

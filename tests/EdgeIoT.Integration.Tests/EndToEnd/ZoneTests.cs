@@ -140,6 +140,28 @@ public sealed class ZoneTests(ITestOutputHelper output)
         Assert.Contains("gateway z2-g1 executed", stderr.ToString());
     }
 
+    [Fact]
+    public async Task A_gateway_killed_and_restarted_restores_its_global_state_and_keeps_up()
+    {
+        await using var network = await RunningNetwork.StartAsync(devices: 6, customize: spec => spec with { Zones = 3 });
+        var devices = await network.DevicesAsync(6, options: Patient);
+        Assert.Equal(DeviceOutcome.Committed, (await devices[0].MigrateAsync("z2")).Outcome);
+
+        network.Network.Kill("z3-g1", Cli.Launch.Signal.Kill);
+        Assert.Equal(137, await network.Network.WaitForExitAsync("z3-g1", TimeSpan.FromSeconds(10)));
+        await network.Network.RestartAsync("z3-g1");
+        var log = File.ReadAllText(network.Layout.Log("z3-g1"));
+        Assert.Contains("restored the global coordinator", log);
+
+        // The next global transaction reaches the restarted gateway too, and every journal agrees.
+        Assert.Equal(DeviceOutcome.Committed, (await devices[1].MigrateAsync("z3")).Outcome);
+        var journal = Path.Combine(network.Layout.State("z3-g1"), Core.Execution.GlobalJournalEntry.FileName);
+        await Launch.Eventually.True(() => Core.Execution.GlobalJournalEntry.Read(journal).Any(e => e.Slot == 2), "the restarted gateway executed slot 2", 30);
+        Assert.Equal(1, Core.Execution.GlobalJournalEntry.Read(journal).Count(e => e.Slot == 1));
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        Assert.True(Cli.Commands.AuditCommand.Run(["--dir", network.Layout.Root], stdout, stderr) == 0, stdout.ToString() + stderr);
+    }
+
     private static ulong ParseTimestamp(byte[] jws)
     {
         Assert.True(Core.Envelope.JwsCompact.TryParse(jws, 4096, out var parsed, out _));
