@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace EdgeIoT.Bench;
 
 /// <summary>
@@ -17,26 +14,8 @@ public sealed class FreePorts(int basePort, int stride, int slots)
         for (var attempt = 0; attempt < slots; attempt++)
         {
             var start = basePort + stride * (_next++ % slots);
-            if (Enumerable.Range(start, stride).All(IsFree)) return start;
+            if (Enumerable.Range(start, stride).All(Core.Net.LocalPorts.IsFree)) return start;
         }
         throw new InvalidOperationException($"no free range of {stride} ports in {basePort}..{basePort + stride * slots - 1}; pick another --base-port");
-    }
-
-    private static bool IsFree(int port)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 }

@@ -25,7 +25,7 @@ public sealed partial class LocalNetwork
                 try { CommandFor(member); }
                 catch (LaunchException e) { problems.Add(e.Message); }
             }
-            if (PortOf(member) is { } port && !PortProbe.IsFree(port))
+            if (PortOf(member) is { } port && !Core.Net.LocalPorts.IsFree(port))
                 problems.Add($"port {port} of {ChildProcess.NameOf(member.Role, member.Id)} is in use: another network, or a process left from an earlier run? (`ss -ltnp 'sport = :{port}'` names it)");
         }
         // One line per missing build, not one per process that would run it.

@@ -27,23 +27,4 @@ internal static class PortProbe
             return false;
         }
     }
-
-    /// <summary>True when a listener could bind 127.0.0.1:port right now.</summary>
-    public static bool IsFree(int port)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }

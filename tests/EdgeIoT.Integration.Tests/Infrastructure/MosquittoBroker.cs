@@ -293,7 +293,7 @@ public partial class MosquittoBroker : IAsyncLifetime, IDisposable
             int port = Random.Shared.Next(low, ephemeralLow);
             lock (PortsHandedOut)
             {
-                if (PortsHandedOut.Contains(port) || !IsFree(port)) continue;
+                if (PortsHandedOut.Contains(port) || !Core.Net.LocalPorts.IsFree(port)) continue;
                 PortsHandedOut.Add(port);
                 return port;
             }
@@ -311,21 +311,6 @@ public partial class MosquittoBroker : IAsyncLifetime, IDisposable
         catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
         {
             return 32_768; // Linux's default
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 

@@ -29,18 +29,10 @@ internal static class TestNetworks
                     continue;
                 }
                 _nextBasePort = plan.HighestPort(zones) + 1 + 100;
-                if (Enumerable.Range(basePort, plan.HighestPort(zones) - basePort + 1).All(IsFree)) return basePort;
+                if (Enumerable.Range(basePort, plan.HighestPort(zones) - basePort + 1).All(Core.Net.LocalPorts.IsFree)) return basePort;
             }
             throw new InvalidOperationException("no free port range found for a test network");
         }
-    }
-
-    private static bool IsFree(int port)
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-        try { listener.Start(); return true; }
-        catch (System.Net.Sockets.SocketException) { return false; }
-        finally { listener.Stop(); }
     }
 }
 
