@@ -39,15 +39,19 @@ public sealed class GatewayIngressCore
     public DevicePlacement Placement { get; }
     public RefusalLimiter Refusals { get; } = new();
 
-    /// <summary>A device transaction from MQTT: a request to order, or a refusal with its reason.</summary>
-    public bool TryAdmit(byte[] raw, out ClientRequest request, out Refusal refusal)
+    /// <summary>A device transaction from MQTT: a request to order, or a refusal with its reason.
+    /// <paramref name="global"/> is set for an authentic request of the global coordinator's (a migration):
+    /// not for this zone's log, but for the coordinator, which checks it again.</summary>
+    public bool TryAdmit(byte[] raw, out ClientRequest request, out Refusal refusal, out bool global)
     {
         request = null!;
         if (!_admission.TryAdmit(raw, out var tx, out var rejection))
         {
             refusal = new Refusal(tx?.DeviceId ?? JwsCompact.PeekKeyId(raw), tx?.Timestamp, tx?.Digest, rejection);
+            global = tx?.App == Global.MigrationRequests.App;
             return false;
         }
+        global = false;
         var last = Progress.LastDecided(tx.DeviceId);
         if (tx.Timestamp <= last)
         {

@@ -22,6 +22,12 @@ public sealed class TxAdmission(NetworkRegistry registry, string zone, DevicePla
             rejection = new(RejectReason.WrongZone, $"this is zone {Zone}; the transaction names zone {tx.Zone}");
             return false;
         }
+        if (tx.App == Global.MigrationRequests.App)
+        {
+            // Never ordered in a zone's log: the host hands it to the global coordinator (IsGlobal).
+            rejection = new(RejectReason.UnknownApplication, $"\"{tx.App}\" requests (migrations) go to the global coordinator, which runs in networks of several zones");
+            return false;
+        }
         // A device moving here is admitted even before this gateway hears of the ADOPT: its device sends
         // only after the verifier answered the migration, and the verifier aborts anything ordered
         // before the ADOPT, so the exact lock point stays the verifier's (docs/zones.md).

@@ -58,15 +58,15 @@ internal sealed class Ingress(ZoneInfo zone, GatewayIngressCore core, ErrorRepor
 
     private void Admit(byte[] raw)
     {
-        if (_node.HasGlobal && IsMigrationRequest(raw))
+        if (!core.TryAdmit(raw, out var request, out var refusal, out var global))
         {
-            // The global coordinator verifies it (docs/zones.md); it never enters the zone's PBFT log.
-            if (!_node.TryEnqueue(new GatewayInput(Migration: raw)))
-                errors.Report(new Refusal(JwsCompact.PeekKeyId(raw), null, null, new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full")));
-            return;
-        }
-        if (!core.TryAdmit(raw, out var request, out var refusal))
-        {
+            if (global && _node.HasGlobal)
+            {
+                // A migration: the global coordinator orders it among zones (docs/zones.md), never this zone's log.
+                if (!_node.TryEnqueue(new GatewayInput(Migration: raw)))
+                    errors.Report(refusal with { Rejection = new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full") });
+                return;
+            }
             Interlocked.Increment(ref Refused);
             errors.Report(refusal);
             return;
@@ -74,22 +74,6 @@ internal sealed class Ingress(ZoneInfo zone, GatewayIngressCore core, ErrorRepor
         Interlocked.Increment(ref Admitted);
         if (!_node.TryEnqueue(new GatewayInput(Request: request)))
             errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Rejection(RejectReason.Overloaded, "the gateway's protocol queue is full")));
-    }
-
-    /// <summary>A cheap look at the unverified payload: is this app "sys", op "migrate"?</summary>
-    private static bool IsMigrationRequest(byte[] raw)
-    {
-        if (!JwsCompact.TryParse(raw, 64 * 1024, out var jws, out _)) return false;
-        try
-        {
-            using var payload = System.Text.Json.JsonDocument.Parse(jws.Payload);
-            return payload.RootElement.TryGetProperty("app", out var app) && app.ValueKind == System.Text.Json.JsonValueKind.String
-                && app.GetString() == Protocol.Global.MigrationRequests.App;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Called on a global link's receive loop (MAC verified): a message of the global protocol.</summary>

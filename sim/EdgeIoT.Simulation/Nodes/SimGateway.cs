@@ -116,7 +116,7 @@ public sealed class SimGateway : SimNode
 
     private void Admit(byte[] raw)
     {
-        if (!_ingress.TryAdmit(raw, out var request, out var refusal))
+        if (!_ingress.TryAdmit(raw, out var request, out var refusal, out _))
         {
             Refused++;
             ReportRefusal(refusal);
