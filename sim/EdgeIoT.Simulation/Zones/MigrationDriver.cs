@@ -20,6 +20,7 @@ namespace EdgeIoT.Simulation.Zones;
 public sealed class MigrationDriver(World world, int deviceIndex, int fromZone, int toZone) : Checker(world)
 {
     private byte[]? _request;
+    private MigrationOrder? _order;
     private bool _adoptSent;
 
     public override string Name => "migration-driver";
@@ -34,11 +35,11 @@ public sealed class MigrationDriver(World world, int deviceIndex, int fromZone, 
         var identity = Device.Core.Identity;
         var (request, timestamp) = identity.SignMigration(To, To);
         _request = request;
+        _order = new MigrationOrder { Device = identity.Id, FromZone = From, ToZone = To, Timestamp = timestamp, Request = ByteString.CopyFrom(request) };
         var commit = new GlobalStep
         {
             Kind = GlobalStepKind.GlobalStepCommit, Zone = To, Ballot = new Ballot { N = 1, Zone = To }, Slot = 1,
-            RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(request).ToArray()),
-            Order = new MigrationOrder { Device = identity.Id, FromZone = From, ToZone = To, Timestamp = timestamp, Request = ByteString.CopyFrom(request) },
+            RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(request).ToArray()), Order = _order,
         };
         World.Checkers.OnDeviceSubmitted(Device, timestamp, Sha256Digest.Of(request));
         Device.Core.TrackMigration(request, timestamp, To);
@@ -55,11 +56,10 @@ public sealed class MigrationDriver(World world, int deviceIndex, int fromZone, 
             if (!receipt.Adopt && !_adoptSent)
             {
                 _adoptSent = true;
-                var order = Certified(_request!);
                 var history = new GlobalStep
                 {
                     Kind = GlobalStepKind.GlobalStepHistory, Zone = From, Ballot = receipt.Ballot, Slot = 1, Device = receipt.Device,
-                    RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(_request!).ToArray()), Order = order,
+                    RequestDigest = ByteString.CopyFrom(Sha256Digest.Of(_request!).ToArray()), Order = _order,
                     HistoryDigest = receipt.HistoryDigest, HistoryCount = receipt.HistoryCount, LockSeq = batch.Seq,
                 };
                 Propose(toZone, new SystemEntry { Adopt = Certify(history, fromZone) });
@@ -73,16 +73,6 @@ public sealed class MigrationDriver(World world, int deviceIndex, int fromZone, 
     {
         if (_request is not null && Adopted == 0)
             throw Violation($"device {Device.Core.Identity.Id}'s migration from {From} to {To} was never adopted");
-    }
-
-    private MigrationOrder Certified(byte[] request)
-    {
-        var identity = Device.Core.Identity;
-        var order = new MigrationOrder { Device = identity.Id, FromZone = From, ToZone = To, Request = ByteString.CopyFrom(request) };
-        Core.Envelope.JwsCompact.TryParse(request, 64 * 1024, out var jws, out _);
-        using var payload = System.Text.Json.JsonDocument.Parse(jws.Payload);
-        order.Timestamp = payload.RootElement.GetProperty("ts").GetUInt64();
-        return order;
     }
 
     private CertifiedStep Certify(GlobalStep step, int zone)
