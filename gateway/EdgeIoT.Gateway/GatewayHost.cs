@@ -69,7 +69,7 @@ internal static class GatewayHost
             coordinator.Restore(globalRecords);
             if (globalRecords.Count > 0) logger.LogInformation("restored the global coordinator: {Records} records, last executed slot {Slot}", globalRecords.Count, coordinator.LastExecuted);
             globalLinks = new GlobalLinks(registry, zone, gateway, key, ingress.OnGlobalMessage, loggers.CreateLogger("global"));
-            node.AttachGlobal(coordinator, globalLinks, placement, registry, Path.Combine(config.Resolve(config.DataDir), Core.Execution.GlobalJournalEntry.FileName));
+            node.AttachGlobal(coordinator, globalLinks, placement, Path.Combine(config.Resolve(config.DataDir), Core.Execution.GlobalJournalEntry.FileName));
             await globalLinks.StartAsync(stop);
             logger.LogInformation("global coordinator: {Mode}, {Zones} zones, global port {Port}", registry.Global.Leader, registry.Zones.Count, gateway.GlobalPort);
         }

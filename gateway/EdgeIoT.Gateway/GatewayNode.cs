@@ -32,12 +32,9 @@ internal sealed class GatewayNode
     private GlobalCoordinator? _global;
     private GlobalLinks? _globalLinks;
     private DevicePlacement? _placement;
-    private Core.Config.NetworkRegistry? _registry;
     private StreamWriter? _journal;
     private ulong _globalView;
-    // Migration requests seen, to address refusals (devices match a refusal by timestamp and digest).
-    private readonly Dictionary<(string Device, ulong Timestamp), Bytes32> _migrationDigests = new();
-    private const int MigrationDigestsMax = 10_000;
+    private const int SystemDecidedMax = 10_000;
     // Migrations the verifier says this zone adopted: a lagging coordinator may execute the migration
     // only afterwards, and must not lock the device again when it does.
     private readonly HashSet<(string Device, ulong BallotN, string BallotZone)> _adopted = [];
@@ -66,10 +63,9 @@ internal sealed class GatewayNode
     public void Attach(PeerLinks links) => _links = links;
 
     /// <summary>Multi-zone networks: the global coordinator (Ziziphus), its links and the placement the ingress reads.</summary>
-    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, Core.Config.NetworkRegistry registry, string journalPath)
+    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, string journalPath)
     {
         _journal = new StreamWriter(new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
-        _registry = registry;
         _global = coordinator;
         _globalLinks = links;
         _placement = placement;
@@ -134,12 +130,6 @@ internal sealed class GatewayNode
         {
             if (rejection.Reason != RejectReason.None)
                 _errors.Report(new Refusal(JwsCompact.PeekKeyId(raw), null, Sha256Digest.Of(raw), rejection));
-            return;
-        }
-        if (MigrationRequests.TryDecode(raw, _registry!, out var request, out _))
-        {
-            if (_migrationDigests.Count >= MigrationDigestsMax) _migrationDigests.Clear();
-            _migrationDigests[(request.Device, request.Timestamp)] = request.Tx.Digest;
         }
     }
 
@@ -149,7 +139,7 @@ internal sealed class GatewayNode
         if (_global is null || notice.KindCase != VerifierNotice.KindOneofCase.Decided) return;
         foreach (var receipt in notice.Decided.Migrations)
         {
-            if (_systemDecided.Count >= MigrationDigestsMax) _systemDecided.Clear();
+            if (_systemDecided.Count >= SystemDecidedMax) _systemDecided.Clear();
             _systemDecided.Add((receipt.Device, receipt.Slot, receipt.Adopt));
             if (!receipt.Adopt && receipt.FromZone == _replica.ZoneId) _global.OnLockPoint(notice.Decided.Seq, receipt);
             else if (receipt.Adopt && receipt.ToZone == _replica.ZoneId) _global.OnAdopted(receipt);
@@ -158,7 +148,7 @@ internal sealed class GatewayNode
             _placement?.OnReceipt(receipt, _replica.ZoneId);
             if (receipt.Adopt && receipt.Applied && receipt.ToZone == _replica.ZoneId)
             {
-                if (_adopted.Count >= MigrationDigestsMax) _adopted.Clear();
+                if (_adopted.Count >= SystemDecidedMax) _adopted.Clear();
                 _adopted.Add((receipt.Device, receipt.Ballot?.N ?? 0, receipt.Ballot?.Zone ?? ""));
             }
         }
@@ -245,10 +235,7 @@ internal sealed class GatewayNode
                 if (!_systemDecided.Contains((request.Device, request.Slot, true))) ProposeSystem(request.Device, new SystemEntry { Adopt = request.History });
         }
         foreach (var refusal in ready.DeviceRefusals)
-        {
-            _migrationDigests.TryGetValue((refusal.Device, refusal.Timestamp), out var digest);
-            _errors.Report(new Refusal(refusal.Device, refusal.Timestamp, digest, new Rejection(RejectReason.Policy, $"{refusal.Reason}: {refusal.Detail}")));
-        }
+            _errors.Report(new Refusal(refusal.Device, refusal.Timestamp, refusal.RequestDigest, new Rejection(RejectReason.Policy, $"{refusal.Reason}: {refusal.Detail}")));
         foreach (var reason in ready.Suspicions) _replica.SuspectPrimary($"global: {reason}");
         foreach (var reason in ready.Rejected) _logger.LogDebug("global: {Reason}", reason);
     }

@@ -1,3 +1,4 @@
+using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Quorum;
 using EdgeIoT.Wire;
 using Google.Protobuf;
@@ -70,7 +71,7 @@ public sealed partial class GlobalCoordinator
         if (!allowed)
         {
             if (reason != "duplicate" && MigrationRequests.InitiatorZone(_registry, order.ToZone) == Zone)
-                _ready.DeviceRefusals.Add(new DeviceRefusal(order.Device, order.Timestamp, reason, detail));
+                _ready.DeviceRefusals.Add(new DeviceRefusal(order.Device, order.Timestamp, Sha256Digest.Of(order.Request.Span), reason, detail));
             return;
         }
         if (order.ToZone == Zone)

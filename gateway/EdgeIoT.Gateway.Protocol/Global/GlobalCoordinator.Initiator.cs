@@ -67,7 +67,7 @@ public sealed partial class GlobalCoordinator
         {
             var entry = _metadata.History.LastOrDefault(h => h.Device == request.Device && h.Timestamp == request.Timestamp);
             if (entry is not null && entry.Outcome.StartsWith("refused: ", StringComparison.Ordinal))
-                _ready.DeviceRefusals.Add(new DeviceRefusal(request.Device, request.Timestamp, entry.Outcome["refused: ".Length..], "executed earlier"));
+                _ready.DeviceRefusals.Add(new DeviceRefusal(request.Device, request.Timestamp, request.Tx.Digest, entry.Outcome["refused: ".Length..], "executed earlier"));
             rejection = default;
             return false;
         }

@@ -31,8 +31,8 @@ public sealed record LockRequest(string Device, ulong Slot, CertifiedStep Commit
 /// <summary>Destination zone: order an ADOPT system entry carrying the certified <see cref="History"/>.</summary>
 public sealed record AdoptRequest(string Device, ulong Slot, CertifiedStep History);
 
-/// <summary>A migration the global order refused: the initiator zone's gateways publish it to the device's error topic (the device accepts f+1 matching ones).</summary>
-public sealed record DeviceRefusal(string Device, ulong Timestamp, string Reason, string Detail);
+/// <summary>A migration the global order refused: the initiator zone's gateways publish it to the device's error topic (the device accepts f+1 matching ones, matched by timestamp and the request's digest).</summary>
+public sealed record DeviceRefusal(string Device, ulong Timestamp, EdgeIoT.Core.Crypto.Bytes32 RequestDigest, string Reason, string Detail);
 
 /// <summary>What must survive a restart before the messages of the same ready are sent.</summary>
 public abstract record GlobalPersist
