@@ -16,42 +16,35 @@ public static class Simulation
     public static SimulationResult Run(Scenario scenario, ulong seed, SimulationOptions? options = null)
     {
         options ??= new SimulationOptions();
-        if (scenario is Global.GlobalScenario global) return RunGlobal(global, seed, options);
         var wall = Stopwatch.StartNew();
+        if (scenario is Global.GlobalScenario global)
+        {
+            // A multi-zone scenario: its own world of global coordinators (sim/EdgeIoT.Simulation/Global).
+            using var globalWorld = new Global.GlobalWorld(global, seed, options);
+            return Guarded(globalWorld.Run, (checker, detail, inner) => new SimulationFailure(globalWorld, checker, detail, inner),
+                () => SimulationResult.From(globalWorld, wall.Elapsed.TotalMilliseconds));
+        }
         using var world = new World(scenario, seed, options);
-        try
-        {
-            world.Run();
-        }
-        catch (InvariantViolation violation)
-        {
-            throw new SimulationFailure(world, violation.Checker, violation.Message, violation);
-        }
-        catch (Exception e) when (e is not SimulationFailure)
-        {
-            throw new SimulationFailure(world, "crash", $"{e.GetType().Name}: {e.Message}", e);
-        }
-        return SimulationResult.From(world, wall.Elapsed.TotalMilliseconds);
+        return Guarded(world.Run, (checker, detail, inner) => new SimulationFailure(world, checker, detail, inner),
+            () => SimulationResult.From(world, wall.Elapsed.TotalMilliseconds));
     }
 
-    /// <summary>A multi-zone scenario: its own world of global coordinators (sim/EdgeIoT.Simulation/Global).</summary>
-    private static SimulationResult RunGlobal(Global.GlobalScenario scenario, ulong seed, SimulationOptions options)
+    /// <summary>Runs a world; a broken invariant or any exception out of a core becomes a <see cref="SimulationFailure"/>.</summary>
+    private static SimulationResult Guarded(Action run, Func<string, string, Exception, SimulationFailure> failure, Func<SimulationResult> result)
     {
-        var wall = Stopwatch.StartNew();
-        using var world = new Global.GlobalWorld(scenario, seed, options);
         try
         {
-            world.Run();
+            run();
         }
         catch (InvariantViolation violation)
         {
-            throw new SimulationFailure(world, violation.Checker, violation.Message, violation);
+            throw failure(violation.Checker, violation.Message, violation);
         }
         catch (Exception e) when (e is not SimulationFailure)
         {
-            throw new SimulationFailure(world, "crash", $"{e.GetType().Name}: {e.Message}", e);
+            throw failure("crash", $"{e.GetType().Name}: {e.Message}", e);
         }
-        return SimulationResult.From(world, wall.Elapsed.TotalMilliseconds);
+        return result();
     }
 
     public static SimulationResult Run(string scenario, ulong seed, SimulationOptions? options = null) =>
