@@ -184,7 +184,7 @@ public sealed partial class GlobalCoordinator
     private bool TryParseBody(ByteString bytes, out GlobalStep body, out string reason)
     {
         body = null!;
-        var max = StepCertificates.BodyBytesMax(_registry.Protocol);
+        var max = StepCertificates.BodyBytesMax(_registry);
         if (bytes.Length > max) { reason = $"body of {bytes.Length} bytes exceeds {max}"; return false; }
         try
         {
