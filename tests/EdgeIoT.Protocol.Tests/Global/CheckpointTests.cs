@@ -193,14 +193,15 @@ public class CheckpointTests
         var records = cluster.Readies.Where(r => r.Zone == "z3" && r.Gateway == 2).SelectMany(r => r.Ready.Persist).ToList();
         Assert.Contains(records, r => r is GlobalPersist.Checkpoint);
 
-        var restored = Restore(cluster, records);
+        using var key = SigningKey.FromSeed(System.Security.Cryptography.SHA256.HashData("global-test/z3-g2"u8));
+        var restored = Restore(cluster, key, records);
         Assert.Equal(original.Checkpoints.Values.Select(Key).Order(), restored.Checkpoints.Values.Select(Key).Order());
         Assert.True(restored.TakeReady().IsEmpty);
 
         // The latest z2 record claims a digest its proof does not carry: the earlier one is held instead.
         var last = records.OfType<GlobalPersist.Checkpoint>().Last(r => r.Held.Zone == "z2");
         var tampered = records.Select(r => ReferenceEquals(r, last) ? new GlobalPersist.Checkpoint(last.Held with { Digest = new Bytes32(new byte[32]) }) : r).ToList();
-        var wary = Restore(cluster, tampered);
+        var wary = Restore(cluster, key, tampered);
         Assert.True(wary.Checkpoints["z2"].Seq < last.Held.Seq);
         Assert.True(wary.Metrics.Rejected > 0);
     }
@@ -238,9 +239,8 @@ public class CheckpointTests
 
     private static string Key(HeldCheckpoint held) => $"{held.Zone}@{held.Seq}:{held.Digest}";
 
-    private static GlobalCoordinator Restore(GlobalCluster cluster, List<GlobalPersist> records)
+    private static GlobalCoordinator Restore(GlobalCluster cluster, SigningKey key, List<GlobalPersist> records)
     {
-        var key = SigningKey.FromSeed(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("global-test/z3-g2")));
         var restored = new GlobalCoordinator(new GlobalCoordinatorOptions { Registry = cluster.Registry, Zone = "z3", SelfIndex = 2 }, key, 7);
         restored.Restore(records);
         return restored;
