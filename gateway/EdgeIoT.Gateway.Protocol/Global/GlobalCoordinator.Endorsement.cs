@@ -161,7 +161,7 @@ public sealed partial class GlobalCoordinator
         OnCertified(step, round.Step, local: true);
     }
 
-    /// <summary>Open rounds: the primary re-sends its request, a member its vote (lost messages on the zone's links).</summary>
+    /// <summary>Open rounds: the primary re-sends its request, a member its vote (lost messages on the zone's links); a round whose checkpoint its zone has not confirmed by now is asked again without it (docs/zones.md Z4).</summary>
     private void ResendOpenRounds()
     {
         List<Round>? withoutCheckpoint = null;
