@@ -57,6 +57,8 @@ internal static class GatewayHost
         {
             MaxFrameBytes = (int)Math.Min(maxFrameBytes, 64L << 20),
             SendDelayMsFor = to => peerDelaysMs[to],
+            // A large zone (flat PBFT over 20 or 28 gateways) has every peer connect at once at start.
+            MaxUnauthenticatedInbound = Math.Max(new PeerLinksOptions().MaxUnauthenticatedInbound, zone.Gateways.Count),
         }, ingress.OnPeerFrame, loggers.CreateLogger("peers"));
         node.Attach(links);
         await links.StartAsync(stop);

@@ -47,6 +47,9 @@ internal sealed class GlobalLinks : IAsyncDisposable
         {
             MaxFrameBytes = maxBytes,
             SendDelayMsFor = to => delaysMs[to],
+            // At start every other gateway of the network connects at once; below that bound the excess
+            // were refused and retried after a back-off (seen with 7 zones: 27 peers, 16 admitted).
+            MaxUnauthenticatedInbound = Math.Max(new PeerLinksOptions().MaxUnauthenticatedInbound, all.Count),
         }, (from, payload) =>
         {
             var (fromZone, fromIndex) = _byFlat[from];
