@@ -23,10 +23,14 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
         string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
         List<string> args =
         [
-            "--dir", Path.Combine(workDir, "net"), "--seconds", Inv(Math.Ceiling(seconds)), "--report", reportPath, "--workload", "kv",
+            "--dir", Path.Combine(workDir, "net"), "--seconds", Inv(Math.Ceiling(seconds)), "--report", reportPath, "--workload", p.Workload,
             "--devices", Inv(p.Devices), "--gateways", Inv(p.Gateways), "--executors", Inv(p.Executors), "--base-port", Inv(basePort),
+            "--zones", Inv(p.Zones),
         ];
         if (p.ConflictPercent > 0) args.AddRange(["--conflict", Inv(p.ConflictPercent)]);
+        if (p.Zones > 1) args.AddRange(["--global", Inv(p.GlobalPercent), "--leader", p.Leader]);
+        if (p.GatewayRegions is { } regions) args.AddRange(["--regions", Inv(regions)]);
+        if (p.PaperPlacement) args.AddRange(["--zone-delays", RegionOptions.Paper]);
         var tuning = new UpTuning
         {
             Spec = spec => spec with
@@ -38,7 +42,8 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
             Hosts = inner => new BenchHostCommands(inner, p.ExecutorDelaysMs, p.GatewayCores),
             SimulatorArguments =
             [
-                "--presign", Inv(BenchRunner.PresignPerDevice(p.Devices, seconds)), "--warmup-seconds", Inv(warmupSeconds),
+                .. p.Presign ? new[] { "--presign", Inv(BenchRunner.PresignPerDevice(p.Devices, seconds)) } : [],
+                "--warmup-seconds", Inv(warmupSeconds),
                 .. p.WorkRounds > 0 ? new[] { "--work-rounds", Inv(p.WorkRounds) } : [],
             ],
         };
