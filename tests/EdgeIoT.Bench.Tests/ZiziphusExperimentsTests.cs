@@ -120,7 +120,7 @@ public sealed class ZiziphusExperimentsTests
     public void The_estimate_counts_each_zone_points_run_and_its_larger_start_up()
     {
         var z3 = ZiziphusExperiments.For(3);
-        Assert.True(z3.SystemOverheadSeconds > ServerlessBftExperiments.Q1.SystemOverheadSeconds, "12 gateways start slower than 4");
+        Assert.True(ZiziphusExperiments.For(7).SystemOverheadSeconds > z3.SystemOverheadSeconds, "28 gateways start and stop slower than 12");
         Assert.Equal(9 * (30 + z3.SystemOverheadSeconds), BenchRunner.EstimateSeconds([z3], new BenchOptions()));
         Assert.Equal(3 * (z3.SmokeSeconds + z3.SystemOverheadSeconds), BenchRunner.EstimateSeconds([z3], new BenchOptions { Smoke = true }));
     }
