@@ -12,12 +12,13 @@ namespace EdgeIoT.Bench.Experiments;
 public static class ZiziphusExperiments
 {
     public const int GatewaysPerZone = 4;
-    /// <summary>The paper's clients per zone run from 10 to 500; 10 keep 2 cores below saturation.</summary>
+    /// <summary>The paper's clients per zone run from 10 to 500; 10, its least, already saturate 2 cores at 5 and 7 zones.</summary>
     public const int DevicesPerZone = 10;
     /// <summary>
     /// Smoke runs check the machinery, not the load: with 10 devices per zone, 5 and 7 freshly started
     /// zones on 2 shared cores let the first requests time out, the verifier blames the primaries and
-    /// view changes follow before anything commits; 2 per zone start cleanly.
+    /// view changes follow before anything commits; with 2 per zone the first transactions commit
+    /// within the warm-up at 3 and 5 zones and soon after it at 7.
     /// </summary>
     public const int SmokeDevicesPerZone = 2;
     public static readonly int[] GlobalPercents = [10, 30, 50];
@@ -65,9 +66,9 @@ public static class ZiziphusExperiments
             ]
             : [Point(StableLeader, 10, Zoned(zones, 10, "stable", SmokeDevicesPerZone))])
     {
-        // A fresh multi-zone network commits its first transactions about 5 s after the devices start on
-        // these 2 loaded cores (cold code paths in a dozen or more processes): the warm-up covers that,
-        // in smoke runs too, or a smoke point measures nothing.
+        // A fresh multi-zone network commits its first transactions about 5 s (3 zones) to 20 s (7 zones)
+        // after the devices start on these 2 loaded cores (cold code paths in 12 to 28 gateways and the
+        // executors): the warm-up covers most of that, in smoke runs too, or a smoke point measures nothing.
         FullWarmupSeconds = 8 + 2 * (zones - 3),
         SmokeSeconds = 10 + 3 * (zones - 3),
         SmokeWarmupSeconds = 6 + 3 * (zones - 3),
