@@ -35,25 +35,32 @@ public sealed record BenchOptions
 /// </summary>
 public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine machine, TextWriter log)
 {
-    /// <summary>Seconds a system point spends starting and stopping the network around its measured run, for estimates.</summary>
-    public const double SystemOverheadSeconds = 15;
     /// <summary>Closed-loop devices in a system run pre-sign this many transactions per second of run, shared among them.</summary>
     public const int PresignTpsBudget = 3_000;
-    /// <summary>Ports one point may use above its base (the system's port plan needs about 120).</summary>
-    private const int PortStride = 200;
+    /// <summary>The least ports one point may use above its base; larger networks get ranges of <see cref="PortsNeeded"/>.</summary>
+    private const int PortStrideMin = 200;
     private const int PortSlots = 10;
     /// <summary>Below Linux's ephemeral range (32768-60999), where outgoing connections would take our listening ports.</summary>
     public const int DefaultBasePort = 24000;
 
     public static double EstimateSeconds(IReadOnlyList<Experiment> experiments, BenchOptions options) =>
-        experiments.Sum(e => e.Points(options.Smoke).Sum(p => (options.Seconds ?? e.Seconds(options.Smoke)) + (p.Kind == PointKind.System ? SystemOverheadSeconds : 3)));
+        experiments.Sum(e => e.Points(options.Smoke).Sum(p => (options.Seconds ?? e.Seconds(options.Smoke)) + (p.Kind == PointKind.System ? e.SystemOverheadSeconds : 3)));
+
+    /// <summary>Ports a point uses from its base: the port plan of its network, or one per cluster node and the clients.</summary>
+    public static int PortsNeeded(BenchPoint point) => point.Kind == PointKind.System
+        ? new Provisioning.PortPlan(0).HighestPort(point.System!.Zones) + 1
+        : point.Cluster!.Replicas + 1;
+
+    /// <summary>One range per point, wide enough for the largest network selected, in whole hundreds.</summary>
+    public static int PortStride(IReadOnlyList<Experiment> experiments, bool smoke) =>
+        Math.Max(PortStrideMin, experiments.SelectMany(e => e.Points(smoke)).Select(PortsNeeded).DefaultIfEmpty(0).Max() + 99) / 100 * 100;
 
     /// <summary>Runs <paramref name="experiments"/>; returns every result (failed ones included).</summary>
     public async Task<IReadOnlyList<RunResult>> RunAsync(IReadOnlyList<Experiment> experiments, BenchOptions options, CancellationToken ct)
     {
         var files = new ResultFiles(options.ResultsDir);
         var all = new List<RunResult>();
-        var ports = new FreePorts(options.BasePort, PortStride, PortSlots);
+        var ports = new FreePorts(options.BasePort, PortStride(experiments, options.Smoke), PortSlots);
         foreach (var experiment in experiments)
         {
             var runs = new List<RunResult>();
@@ -136,7 +143,8 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         return result;
     }
 
-    private static RunResult FromSystemReport(RunResult template, JsonObject report)
+    /// <summary>A system point's result from <c>edgeiot up</c>'s report: <paramref name="template"/> filled in.</summary>
+    public static RunResult FromSystemReport(RunResult template, JsonObject report)
     {
         double Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0;
         var latency = report["latency_ms"];
@@ -144,15 +152,27 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         var committed = (long)Number(report["committed_measured"] ?? report["committed"]);
         var ok = outcome == "finished" && committed > 0;
         var extra = new Dictionary<string, object?>();
-        foreach (var key in new[] { "outcome", "timeouts", "rejected", "retries", "presign_exhausted_devices", "gateway_rss_peak_mib", "gateway_ready_s_max", "executors", "gateways_per_zone", "spawning" })
+        foreach (var key in new[]
+                 {
+                     "outcome", "timeouts", "rejected", "retries", "presign_exhausted_devices", "gateway_rss_peak_mib", "gateway_ready_s_max", "executors",
+                     "zones", "gateways_per_zone", "spawning", "migrations_committed", "migrations_committed_measured", "migrations_refused", "migrations_timed_out",
+                 })
             if (report[key] is { } value) extra[key] = value.DeepClone();
+        // The simulator's throughput and committed count local transactions; migrations (global
+        // transactions) are counted apart. Like ziziphus §5, a run's throughput is both kinds.
+        var measuredSeconds = Number(report["measured_s"] ?? report["duration_s"]);
+        var localTps = Number(report["throughput_tps"]);
+        var globalCommitted = (long)Number(report["migrations_committed_measured"]);
+        extra["local_committed"] = committed;
+        extra["local_tps"] = localTps;
+        extra["global_tps"] = measuredSeconds > 0 ? Math.Round(globalCommitted / measuredSeconds, 2) : 0;
         return template with
         {
             Ok = ok,
             Error = ok ? null : $"the network run ended \"{outcome}\" with {committed} committed transactions",
-            ThroughputTps = Number(report["throughput_tps"]),
+            ThroughputTps = measuredSeconds > 0 ? Math.Round(localTps + globalCommitted / measuredSeconds, 1) : localTps,
             LatencyMs = new LatencyMs(Number(latency?["p50"]), Number(latency?["p90"]), Number(latency?["p99"])),
-            Committed = committed,
+            Committed = committed + globalCommitted,
             Aborted = (long)Number(report["aborted_measured"] ?? report["aborted"]),
             DurationSeconds = Number(report["measured_s"] ?? report["duration_s"]),
             Extra = extra,

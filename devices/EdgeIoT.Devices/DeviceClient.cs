@@ -128,6 +128,10 @@ public sealed class DeviceClient
         {
             // The verifier is unreachable for now; the next timeout tries again.
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The HTTP client's own timeout: the verifier is too slow for now (a loaded machine); the same.
+        }
     }
 
     private static DeviceResult Finish(VerifierResponse response, ulong timestamp, Stopwatch clock, int retries)

@@ -51,9 +51,14 @@ internal static class GatewayHost
 
         // A NEW-VIEW carries up to a window of batches; a frame must hold it.
         var maxFrameBytes = (long)(2 * registry.Protocol.WindowBatches + 1) * registry.Protocol.BatchSizeMax * (registry.Protocol.MaxTxBytes + 16) + (1 << 20);
+        // A zone spread over regions (the flat-PBFT baseline) delays frames to peers in other regions.
+        var peerDelaysMs = RegionDelays.ToGatewaysOf(registry, zone, gateway, zone);
         await using var links = new PeerLinks(zone, gateway.Index, key, new PeerLinksOptions
         {
             MaxFrameBytes = (int)Math.Min(maxFrameBytes, 64L << 20),
+            SendDelayMsFor = to => peerDelaysMs[to],
+            // A large zone (flat PBFT over 20 or 28 gateways) has every peer connect at once at start.
+            MaxUnauthenticatedInbound = Math.Max(new PeerLinksOptions().MaxUnauthenticatedInbound, zone.Gateways.Count),
         }, ingress.OnPeerFrame, loggers.CreateLogger("peers"));
         node.Attach(links);
         await links.StartAsync(stop);

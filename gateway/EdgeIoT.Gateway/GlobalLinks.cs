@@ -9,8 +9,8 @@ namespace EdgeIoT.Gateway;
 /// <summary>
 /// Links from this gateway to every other gateway of the network, for the global protocol (docs/zones.md).
 /// They reuse the zone links' transport (TCP, HMAC frames, reconnect, bounded queues) over a flat list of
-/// all gateways, on each gateway's global port, and add the emulated wide-area delay between zones
-/// (global.zoneDelaysMs) in the transport, since this machine has no netem.
+/// all gateways, on each gateway's global port, and add the emulated wide-area delay between the
+/// gateways' regions (regionDelaysMs, <see cref="RegionDelays"/>) in the transport, since this machine has no netem.
 /// </summary>
 internal sealed class GlobalLinks : IAsyncDisposable
 {
@@ -40,12 +40,16 @@ internal sealed class GlobalLinks : IAsyncDisposable
         }
         _byFlat = byFlat.ToArray();
         _self = _flat[(zone.Id, gateway.Index)];
+        var delaysMs = registry.Zones.SelectMany(z => RegionDelays.ToGatewaysOf(registry, zone, gateway, z)).ToArray();
         var network = new ZoneInfo { Id = "global", FaultyGateways = 0, Gateways = all };
         var maxBytes = 64 * 1024 + 4 * registry.Protocol.MaxTxBytes;
         _links = new PeerLinks(network, _self, key, new PeerLinksOptions
         {
             MaxFrameBytes = maxBytes,
-            SendDelayMsFor = to => registry.Global.DelayMs(zone.Id, _byFlat[to].Zone),
+            SendDelayMsFor = to => delaysMs[to],
+            // At start every other gateway of the network connects at once; below that bound the excess
+            // were refused and retried after a back-off (seen with 7 zones: 27 peers, 16 admitted).
+            MaxUnauthenticatedInbound = Math.Max(new PeerLinksOptions().MaxUnauthenticatedInbound, all.Count),
         }, (from, payload) =>
         {
             var (fromZone, fromIndex) = _byFlat[from];

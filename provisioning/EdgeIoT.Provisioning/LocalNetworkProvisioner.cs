@@ -57,6 +57,7 @@ public static class LocalNetworkProvisioner
             Protocol = spec.Protocol,
             Global = spec.Global,
             Applications = spec.Applications,
+            RegionDelaysMs = spec.RegionDelaysMs,
         };
         for (var z = 0; z < spec.Zones; z++)
         {
@@ -64,7 +65,7 @@ public static class LocalNetworkProvisioner
             for (var g = 0; g < spec.GatewaysPerZone; g++)
             {
                 var id = $"{zone.Id}-g{g}";
-                zone.Gateways.Add(new GatewayInfo { Id = id, Index = g, PublicKey = NewKey(Kind.Gateway, id), PeerHost = "127.0.0.1", PeerPort = ports.Gateway(z, g), GlobalPort = spec.Zones > 1 ? ports.GlobalGateway(z, g) : 0 });
+                zone.Gateways.Add(new GatewayInfo { Id = id, Index = g, PublicKey = NewKey(Kind.Gateway, id), PeerHost = "127.0.0.1", PeerPort = ports.Gateway(z, g), GlobalPort = spec.Zones > 1 ? ports.GlobalGateway(z, g) : 0, Region = spec.RegionOf(z, g) });
             }
             registry.Zones.Add(zone);
         }

@@ -29,6 +29,19 @@ public sealed record LocalNetworkSpec
     /// <summary>Ziziphus settings for networks of several zones (leader mode, policies, zone delays).</summary>
     public GlobalSettings Global { get; init; } = new();
     public ApplicationSettings Applications { get; init; } = new();
+    /// <summary>
+    /// Where the gateways sit for emulated wide-area delays. With several zones, zone z's gateways are all
+    /// in Regions[z]; with one zone, its gateways go round-robin over Regions (gateway g in
+    /// Regions[g % count]: the flat-PBFT baseline spread like the zones it is compared with). Empty:
+    /// every gateway in its zone's default region, the zone id.
+    /// </summary>
+    public IReadOnlyList<string> Regions { get; init; } = [];
+    /// <summary>One-way delays between regions in ms, keyed "A-B" (the registry's regionDelaysMs).</summary>
+    public Dictionary<string, int> RegionDelaysMs { get; init; } = [];
+
+    /// <summary>Gateway <paramref name="gateway"/> of zone <paramref name="zone"/>'s region, or null for its zone's default.</summary>
+    public string? RegionOf(int zone, int gateway) =>
+        Regions.Count == 0 ? null : Zones > 1 ? Regions[zone] : Regions[gateway % Regions.Count];
 
     public int FaultyGatewaysPerZone => FaultyGateways ?? Math.Max(0, (GatewaysPerZone - 1) / 3);
 
@@ -45,6 +58,10 @@ public sealed record LocalNetworkSpec
         if (faultyGateways < 0) problems.Add($"f_R must be >= 0, got {faultyGateways}");
         else if (GatewaysPerZone < 3 * faultyGateways + 1)
             problems.Add($"{GatewaysPerZone} gateways per zone cannot tolerate f_R = {faultyGateways}: PBFT needs n_R >= 3 f_R + 1 = {3 * faultyGateways + 1}");
+        if (Regions.Count > 0 && Zones > 1 && Regions.Count != Zones)
+            problems.Add($"with {Zones} zones, regions name one region per zone, got {Regions.Count} ({string.Join(", ", Regions)})");
+        if (Regions.Count > GatewaysPerZone && Zones == 1)
+            problems.Add($"{GatewaysPerZone} gateways cannot be spread over {Regions.Count} regions: some would be empty");
         if (Executors is < 1 or > PortPlan.ExecutorsMax) problems.Add($"executors must be within 1..{PortPlan.ExecutorsMax}, got {Executors}");
         if (FaultyExecutors < 0) problems.Add($"f_E must be >= 0, got {FaultyExecutors}");
         if (Devices is < 1 or > 1_000_000) problems.Add($"devices must be within 1..1000000, got {Devices}");

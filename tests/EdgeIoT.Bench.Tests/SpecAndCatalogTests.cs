@@ -34,12 +34,12 @@ public sealed class SpecAndCatalogTests
     }
 
     [Fact]
-    public void The_catalogue_holds_q1_to_q8_and_the_ordering_microbenchmark_each_with_a_smoke_point()
+    public void The_catalogue_holds_the_ordering_microbenchmark_q1_to_q8_and_the_zone_experiments_each_with_a_smoke_point()
     {
-        Assert.Equal(["ORDERING", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8"], ExperimentCatalog.All.Select(e => e.Id));
+        Assert.Equal(["ORDERING", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Z3", "Z5", "Z7"], ExperimentCatalog.All.Select(e => e.Id));
         Assert.All(ExperimentCatalog.All, e => Assert.NotEmpty(e.Smoke));
-        Assert.Empty(ExperimentCatalog.ZoneExperiments);
         Assert.Equal(["Q1", "Q8"], ExperimentCatalog.Select("q8, Q1").Select(e => e.Id));
+        Assert.Equal(["Z3", "Z7"], ExperimentCatalog.Select("z7,z3").Select(e => e.Id));
         Assert.Throws<ArgumentException>(() => ExperimentCatalog.Select("Q1,Z9"));
     }
 

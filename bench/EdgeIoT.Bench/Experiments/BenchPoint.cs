@@ -23,6 +23,29 @@ public sealed record SystemParams
     public int? Regions { get; init; }
     /// <summary>Cores the gateways may use (Q6, via taskset); null: not pinned.</summary>
     public int? GatewayCores { get; init; }
+    /// <summary>Zones of <see cref="Gateways"/> gateways each (Ziziphus); 1 is one zone.</summary>
+    public int Zones { get; init; } = 1;
+    /// <summary>Percent of device requests that migrate to another zone: ziziphus §5's global transactions.</summary>
+    public int GlobalPercent { get; init; }
+    /// <summary>How global transactions are led: "stable" (§3.2.2) or "election" (§3.2.1), <c>up --leader</c>.</summary>
+    public string Leader { get; init; } = "stable";
+    /// <summary>
+    /// Regions one zone's gateways go round-robin over (the flat-PBFT baseline, <c>up --regions</c>); null:
+    /// not spread. With <see cref="PaperPlacement"/> they are the paper's datacenters for that many zones.
+    /// </summary>
+    public int? GatewayRegions { get; init; }
+    /// <summary>Zones (or the regions of a spread zone) in ziziphus §5's datacenters with their emulated delays (<c>up --zone-delays paper</c>).</summary>
+    public bool PaperPlacement { get; init; }
+    public string Workload { get; init; } = "kv";
+    /// <summary>
+    /// Devices sign their transactions before the run, outside the measurement. Off where devices
+    /// migrate: the simulator signs migration requests as it goes, and the baseline they are compared
+    /// with signs the same way.
+    /// </summary>
+    public bool Presign { get; init; } = true;
+
+    /// <summary>What the run is, for the record: the Ziziphus zones, flat PBFT over regions, or one ServerlessBFT zone.</summary>
+    public string Design => Zones > 1 ? "ziziphus" : GatewayRegions is not null ? "flat-pbft" : "serverlessbft";
 }
 
 public enum PointKind
@@ -45,9 +68,11 @@ public sealed record BenchPoint(string Series, double X, PointKind Kind)
     public Dictionary<string, object?> Params() => Kind == PointKind.System
         ? new()
         {
-            ["system"] = "serverlessbft", ["devices"] = System!.Devices, ["gateways"] = System.Gateways, ["executors"] = System.Executors,
+            ["system"] = System!.Design, ["devices"] = System.Devices, ["gateways"] = System.Gateways, ["executors"] = System.Executors,
             ["batch_size_max"] = System.BatchSizeMax, ["work_rounds"] = System.WorkRounds, ["conflict_percent"] = System.ConflictPercent,
             ["executor_delays_ms"] = System.ExecutorDelaysMs, ["regions"] = System.Regions, ["gateway_cores"] = System.GatewayCores,
+            ["zones"] = System.Zones, ["global_percent"] = System.GlobalPercent, ["leader"] = System.Leader, ["gateway_regions"] = System.GatewayRegions,
+            ["paper_placement"] = System.PaperPlacement, ["workload"] = System.Workload, ["presign"] = System.Presign,
         }
         : new()
         {
@@ -67,10 +92,12 @@ public sealed record Experiment(string Id, string Title, string PaperFigure, str
     /// <summary>Seconds each point runs (warm-up included) in a full run and in a smoke run.</summary>
     public double FullSeconds { get; init; } = 30;
     public double FullWarmupSeconds { get; init; } = 5;
-    public const double SmokeSeconds = 4;
-    public const double SmokeWarmupSeconds = 1;
+    public double SmokeSeconds { get; init; } = 4;
+    public double SmokeWarmupSeconds { get; init; } = 1;
 
     public IReadOnlyList<BenchPoint> Points(bool smoke) => smoke ? Smoke : Full;
+    /// <summary>Seconds a system point of this experiment spends starting and stopping its network, for estimates.</summary>
+    public double SystemOverheadSeconds { get; init; } = 15;
     public double Seconds(bool smoke) => smoke ? SmokeSeconds : FullSeconds;
     public double WarmupSeconds(bool smoke) => smoke ? SmokeWarmupSeconds : FullWarmupSeconds;
 }

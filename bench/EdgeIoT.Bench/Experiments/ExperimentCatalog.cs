@@ -3,12 +3,8 @@ namespace EdgeIoT.Bench.Experiments;
 /// <summary>Every experiment <c>edgeiot bench</c> knows, in run order, and selection by id.</summary>
 public static class ExperimentCatalog
 {
-    /// <summary>
-    /// Ziziphus §5 (3/5/7 zones × 10/30/50% global transactions, stable leader vs leader election, flat
-    /// PBFT over all gateways) goes here once zones exist: add its experiments to this list; the
-    /// runner, results, CSV and plots need nothing more.
-    /// </summary>
-    public static IReadOnlyList<Experiment> ZoneExperiments { get; } = [];
+    /// <summary>Ziziphus §5: 3/5/7 zones × 10/30/50% global transactions × stable leader vs leader election, and flat PBFT over all gateways.</summary>
+    public static IReadOnlyList<Experiment> ZoneExperiments { get; } = ZiziphusExperiments.All;
 
     public static IReadOnlyList<Experiment> All { get; } = [.. OrderingExperiments.All, .. ServerlessBftExperiments.All, .. ZoneExperiments];
 

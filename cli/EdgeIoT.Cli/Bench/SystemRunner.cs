@@ -20,13 +20,7 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
         Directory.CreateDirectory(workDir);
         var reportPath = Path.Combine(workDir, "report.json");
         if (File.Exists(reportPath)) File.Delete(reportPath);
-        string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
-        List<string> args =
-        [
-            "--dir", Path.Combine(workDir, "net"), "--seconds", Inv(Math.Ceiling(seconds)), "--report", reportPath, "--workload", "kv",
-            "--devices", Inv(p.Devices), "--gateways", Inv(p.Gateways), "--executors", Inv(p.Executors), "--base-port", Inv(basePort),
-        ];
-        if (p.ConflictPercent > 0) args.AddRange(["--conflict", Inv(p.ConflictPercent)]);
+        var args = UpArguments(p, seconds, workDir, reportPath, basePort);
         var tuning = new UpTuning
         {
             Spec = spec => spec with
@@ -36,11 +30,7 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
                 Protocol = WithBatch(spec.Protocol, p.BatchSizeMax),
             },
             Hosts = inner => new BenchHostCommands(inner, p.ExecutorDelaysMs, p.GatewayCores),
-            SimulatorArguments =
-            [
-                "--presign", Inv(BenchRunner.PresignPerDevice(p.Devices, seconds)), "--warmup-seconds", Inv(warmupSeconds),
-                .. p.WorkRounds > 0 ? new[] { "--work-rounds", Inv(p.WorkRounds) } : [],
-            ],
+            SimulatorArguments = SimulatorArguments(p, seconds, warmupSeconds),
         };
         await using var log = new StreamWriter(Path.Combine(workDir, "up.log"));
         var code = await new UpCommand(log, log, hosts, launchOptions, tuning).RunAsync(args, ct);
@@ -48,6 +38,32 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
         if (!File.Exists(reportPath)) throw new InvalidOperationException($"edgeiot up exited with {code} and wrote no report; see {Path.Combine(workDir, "up.log")}");
         return JsonNode.Parse(await File.ReadAllTextAsync(reportPath, ct))!.AsObject();
     }
+
+    private static string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The <c>edgeiot up</c> command line of a point: network shape, workload, zones and their placement.</summary>
+    public static List<string> UpArguments(SystemParams p, double seconds, string workDir, string reportPath, int basePort)
+    {
+        List<string> args =
+        [
+            "--dir", Path.Combine(workDir, "net"), "--seconds", Inv(Math.Ceiling(seconds)), "--report", reportPath, "--workload", p.Workload,
+            "--devices", Inv(p.Devices), "--gateways", Inv(p.Gateways), "--executors", Inv(p.Executors), "--base-port", Inv(basePort),
+            "--zones", Inv(p.Zones),
+        ];
+        if (p.ConflictPercent > 0) args.AddRange(["--conflict", Inv(p.ConflictPercent)]);
+        if (p.Zones > 1) args.AddRange(["--global", Inv(p.GlobalPercent), "--leader", p.Leader]);
+        if (p.GatewayRegions is { } regions) args.AddRange(["--regions", Inv(regions)]);
+        if (p.PaperPlacement) args.AddRange(["--zone-delays", RegionOptions.Paper]);
+        return args;
+    }
+
+    /// <summary>What the device simulator gets beyond <c>up</c>'s own arguments: pre-signing, warm-up, synthetic work.</summary>
+    public static List<string> SimulatorArguments(SystemParams p, double seconds, double warmupSeconds) =>
+    [
+        .. p.Presign ? new[] { "--presign", Inv(BenchRunner.PresignPerDevice(p.Devices, seconds)) } : [],
+        "--warmup-seconds", Inv(warmupSeconds),
+        .. p.WorkRounds > 0 ? new[] { "--work-rounds", Inv(p.WorkRounds) } : [],
+    ];
 
     private static Core.Config.ProtocolSettings WithBatch(Core.Config.ProtocolSettings settings, int batch)
     {

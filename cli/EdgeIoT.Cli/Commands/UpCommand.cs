@@ -15,7 +15,7 @@ namespace EdgeIoT.Cli.Commands;
 /// </summary>
 public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCommands> hosts, LaunchOptions launchOptions, UpTuning? tuning = null)
 {
-    private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed", "conflict", "spawning", "global", "leader", "zone-delays"];
+    private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed", "conflict", "spawning", "global", "leader", "zone-delays", "regions"];
     private static readonly HashSet<string> Flags = ["declare-rw", "conflict-avoidance"];
     private static readonly string[] Workloads = ["kv", "ledger", "telemetry", "mixed"];
     private static readonly Dictionary<string, SpawningMode> SpawningModes = new()
@@ -43,7 +43,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         var globalPercent = options.Int("global", 0, 0, 100);
         if (globalPercent > 0 && spec.Zones < 2) throw new UsageException("up: --global PCT migrates devices between zones; it needs --zones 2 or more");
         spec.Global.Leader = options.Choice("leader", "stable", ["stable", "election"]) == "stable" ? GlobalLeaderMode.StableLeader : GlobalLeaderMode.LeaderElection;
-        if (options.Has("zone-delays")) spec.Global.ZoneDelaysMs = ZoneDelays(options.String("zone-delays")!, spec.Zones);
+        spec = RegionOptions.Apply(spec, options.Has("regions") ? options.Int("regions", 1, 1, PortPlan.GatewaysPerZoneMax) : null, options.String("zone-delays"));
         spec.Protocol.Spawning = SpawningModes[contention.Spawning];
         spec.Protocol.ConflictAvoidance = contention.ConflictAvoidance;
         (spec, var changes) = ConflictProvisioning.Apply(spec, contention.ConflictPercent);
@@ -114,27 +114,6 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             await output.WriteLineAsync($"report written to {reportPath}");
         }
         return outcome == Outcome.Failed ? CliApp.ExitFailure : CliApp.ExitSuccess;
-    }
-
-    /// <summary>
-    /// --zone-delays: one-way delays between zones in ms, "z1-z2=26,z1-z3=40,z2-z3=23", or "paper" for
-    /// ziziphus §5.1's CA/OH/QC round trips (52, 80, 46 ms) on the first three zones.
-    /// </summary>
-    private static Dictionary<string, int> ZoneDelays(string text, int zones)
-    {
-        var paper = text == "paper";
-        if (paper) text = "z1-z2=26,z1-z3=40,z2-z3=23";
-        var delays = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var pair = part.Split('=');
-            if (pair.Length != 2 || !int.TryParse(pair[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
-                throw new UsageException($"up: --zone-delays wants \"za-zb=MS,…\" or \"paper\", got \"{part}\"");
-            delays[pair[0]] = ms;
-        }
-        // The paper's three regions map onto the first three zones; with two zones only z1-z2 applies.
-        if (paper && zones < 3) { delays.Remove("z1-z3"); delays.Remove("z2-z3"); }
-        return delays;
     }
 
     /// <summary>The contention options: conflicts and declared sets shape the kv transactions, the rest the invokers.</summary>

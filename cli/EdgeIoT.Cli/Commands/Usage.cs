@@ -19,7 +19,11 @@ public static class Usage
                       [--spawning out-of-order|sequential|decentralized] [--conflict-avoidance]
                       with conflicts, executors are raised to 3 f_E + 1 when fewer (docs/conflicts.md)
                       [--global PCT] (0-100: device requests that migrate to another zone; needs --zones 2+)
-                      [--leader stable|election] [--zone-delays paper|z1-z2=MS,...] (docs/zones.md)
+                      [--leader stable|election] (docs/zones.md)
+                      [--zone-delays paper|A-B=MS,...] (emulated one-way delays between regions; each zone
+                      is a region, "paper" places zones in ziziphus §5's datacenters: CA, OH, QC, …)
+                      [--regions N] (one zone: its gateways round-robin over N regions, the flat-PBFT
+                      baseline; e.g. --zones 1 --gateways 12 --regions 3 --zone-delays paper)
           audit       check a network's data, read-only: the verifier database equals a replay of its
                       log, and every response a simulated device verified matches the log
                       [--dir data/local]
@@ -29,7 +33,7 @@ public static class Usage
                       [--soak MINUTES]   (edgeiot sim --help for the rest)
           bench       the papers' experiments on this machine (docs/performance.md); writes one JSON per
                       run and per experiment a CSV and a PNG (gnuplot) under --results
-                      [--smoke] (every experiment a few seconds at its smallest size) [--only Q1,Q8,ORDERING]
+                      [--smoke] (every experiment a few seconds at its smallest size) [--only Q1,Q8,ORDERING,Z3]
                       [--list] [--results results] [--work-dir data/bench] [--base-port 24000] [--seconds S]
 
         exit codes: 0 success, 1 failure, 2 usage error

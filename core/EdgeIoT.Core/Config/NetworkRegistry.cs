@@ -22,6 +22,11 @@ public sealed class NetworkRegistry : IDeviceDirectory
     public ApplicationSettings Applications { get; set; } = new();
     public ProtocolSettings Protocol { get; set; } = new();
     public GlobalSettings Global { get; set; } = new();
+    /// <summary>
+    /// Emulated one-way delays between regions in milliseconds, keyed "A-B" (either order); a gateway's
+    /// region is its <see cref="GatewayInfo.Region"/>, by default its zone id (<see cref="RegionDelays"/>).
+    /// </summary>
+    public Dictionary<string, int> RegionDelaysMs { get; set; } = [];
 
     private Dictionary<string, DeviceInfo>? _devices;
     private Dictionary<string, ZoneInfo>? _zones;
@@ -151,6 +156,7 @@ public sealed class NetworkRegistry : IDeviceDirectory
         }
         problems.AddRange(Protocol.Validate());
         if (Zones.Count > 0) problems.AddRange(Global.Validate(Zones));
+        problems.AddRange(RegionDelays.Validate(this));
         problems.AddRange(Applications.Validate());
         return problems;
     }
@@ -189,6 +195,8 @@ public sealed class GatewayInfo
     public int PeerPort { get; set; }
     /// <summary>Port for links with the gateways of other zones (Ziziphus global traffic); 0 in a one-zone network.</summary>
     public int GlobalPort { get; set; }
+    /// <summary>Where the gateway sits for emulated wide-area delays (<see cref="RegionDelays"/>); null: its zone id.</summary>
+    public string? Region { get; set; }
 
     private Bytes32? _key;
     [JsonIgnore] public Bytes32 Key => _key ??= KeyText.ParsePublicKey(PublicKey);

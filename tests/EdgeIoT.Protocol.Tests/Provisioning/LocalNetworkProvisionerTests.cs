@@ -28,7 +28,8 @@ public sealed class LocalNetworkProvisionerTests : IDisposable
         Assert.Equal("http://127.0.0.1:21010/api/execute", registry.Executors.Members[0].Url);
         Assert.Equal("http://127.0.0.1:21001", registry.Verifier.Url);
         Assert.Equal(("127.0.0.1", 21000), (registry.Mqtt.Host, registry.Mqtt.Port));
-        Assert.Equal(21113, registry.Gateway("z2-g3").Gateway.PeerPort);
+        Assert.Equal(21167, registry.Gateway("z2-g3").Gateway.PeerPort);   // P + 100 + 64 z + g
+        Assert.Equal(21199, registry.Gateway("z2-g3").Gateway.GlobalPort); // 32 above its peer port
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public sealed class LocalNetworkProvisionerTests : IDisposable
         var verifier = ProcessConfig.Load(layout.Config("verifier"));
         var devices = ProcessConfig.Load(layout.Config("devicesim"));
 
-        Assert.Equal(("gateway", "127.0.0.1:21111"), (gateway.Role, gateway.Listen));
+        Assert.Equal(("gateway", "127.0.0.1:21165"), (gateway.Role, gateway.Listen));
         Assert.Equal(layout.State("z2-g1"), gateway.Resolve(gateway.DataDir));
         Assert.Equal(("executor", "127.0.0.1:21012"), (executor.Role, executor.Listen));
         Assert.Equal(("verifier", "127.0.0.1:21001"), (verifier.Role, verifier.Listen));
@@ -118,17 +119,17 @@ public sealed class LocalNetworkProvisionerTests : IDisposable
     [Fact]
     public void No_two_processes_share_a_port()
     {
-        var spec = new LocalNetworkSpec { Zones = 3, GatewaysPerZone = 10, Executors = 90, Devices = 3, BasePort = 30000 };
+        var spec = new LocalNetworkSpec { Zones = 3, GatewaysPerZone = PortPlan.GatewaysPerZoneMax, Executors = 90, Devices = 3, BasePort = 30000 };
         var layout = LocalNetworkProvisioner.Provision(spec, _temp.Sub("net"));
         var registry = NetworkRegistry.Load(layout.Registry);
 
-        var ports = registry.Zones.SelectMany(z => z.Gateways).Select(g => g.PeerPort)
+        var ports = registry.Zones.SelectMany(z => z.Gateways).SelectMany(g => new[] { g.PeerPort, g.GlobalPort })
             .Concat(registry.Executors.Members.Select(e => new Uri(e.Url).Port))
             .Append(new Uri(registry.Verifier.Url).Port)
             .Append(registry.Mqtt.Port)
             .ToList();
 
-        Assert.Equal(3 * 10 + 90 + 2, ports.Count);
+        Assert.Equal(3 * 32 * 2 + 90 + 2, ports.Count);
         Assert.Equal(ports.Count, ports.Distinct().Count());
         Assert.All(ports, p => Assert.InRange(p, spec.BasePort, spec.Ports.HighestPort(spec.Zones)));
     }

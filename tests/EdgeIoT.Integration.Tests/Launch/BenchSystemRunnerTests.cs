@@ -1,0 +1,51 @@
+using EdgeIoT.Bench.Experiments;
+using EdgeIoT.Cli.Bench;
+
+namespace EdgeIoT.Integration.Tests.Launch;
+
+/// <summary>
+/// How a benchmark point becomes an <c>edgeiot up</c> run, without starting one (BenchCommandTests runs
+/// real smoke points; a zone point would make that test twice as long).
+/// </summary>
+public sealed class BenchSystemRunnerTests
+{
+    private static string? ValueOf(List<string> args, string option) =>
+        args.IndexOf(option) is >= 0 and var i && i + 1 < args.Count ? args[i + 1] : null;
+
+    [Fact]
+    public void A_zone_point_runs_its_zones_with_migrations_its_leader_and_the_papers_placement()
+    {
+        var point = ZiziphusExperiments.For(5).Full.Single(p => p.Series == ZiziphusExperiments.LeaderElection && p.X == 30);
+
+        var args = SystemRunner.UpArguments(point.System!, 30, "/w", "/w/report.json", 24000);
+
+        Assert.Equal(("5", "4", "50", "30", "election", "paper", "ledger"),
+            (ValueOf(args, "--zones"), ValueOf(args, "--gateways"), ValueOf(args, "--devices"), ValueOf(args, "--global"), ValueOf(args, "--leader"), ValueOf(args, "--zone-delays"), ValueOf(args, "--workload")));
+        Assert.DoesNotContain("--regions", args);
+        // Migrations are signed as the devices go: no pre-signing, and the zone warm-up.
+        Assert.Equal(["--warmup-seconds", "12"], SystemRunner.SimulatorArguments(point.System!, 30, 12));
+    }
+
+    [Fact]
+    public void The_flat_baseline_is_one_zone_of_all_gateways_spread_over_the_papers_regions_without_migrations()
+    {
+        var point = ZiziphusExperiments.For(3).Full.First(p => p.Series == ZiziphusExperiments.FlatSeries(3));
+
+        var args = SystemRunner.UpArguments(point.System!, 30, "/w", "/w/report.json", 24000);
+
+        Assert.Equal(("1", "12", "3", "paper", "30"),
+            (ValueOf(args, "--zones"), ValueOf(args, "--gateways"), ValueOf(args, "--regions"), ValueOf(args, "--zone-delays"), ValueOf(args, "--devices")));
+        Assert.DoesNotContain("--global", args);
+        Assert.DoesNotContain("--presign", SystemRunner.SimulatorArguments(point.System!, 30, 8));
+    }
+
+    [Fact]
+    public void A_serverlessbft_point_keeps_one_zone_and_presigned_kv_devices()
+    {
+        var args = SystemRunner.UpArguments(ServerlessBftExperiments.Q1.Full[0].System!, 30, "/w", "/w/report.json", 24000);
+
+        Assert.Equal(("1", "kv"), (ValueOf(args, "--zones"), ValueOf(args, "--workload")));
+        Assert.DoesNotContain("--zone-delays", args);
+        Assert.Equal("--presign", SystemRunner.SimulatorArguments(ServerlessBftExperiments.Q1.Full[0].System!, 30, 5)[0]);
+    }
+}
