@@ -102,7 +102,7 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         {
             return point.Kind switch
             {
-                PointKind.System => FromSystemReport(failed, await system.RunAsync(point.System!, seconds, warmup, workDir, basePort, ct)),
+                PointKind.System => await RunSystemAsync(failed, point.System!, seconds, warmup, workDir, basePort, options.Smoke, ct),
                 PointKind.ClusterProcesses => FromCluster(failed, await ClusterProcesses.RunAsync(point.Cluster! with { Seconds = seconds, WarmupSeconds = warmup, BasePort = basePort }, node, workDir, ct)),
                 PointKind.ClusterInProcess => await RunInProcessAsync(failed, point.Cluster! with { Seconds = seconds, WarmupSeconds = warmup, BasePort = basePort }, options.Smoke, ct),
                 _ => throw new InvalidOperationException($"unknown point kind {point.Kind}"),
@@ -144,6 +144,37 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
     }
 
     /// <summary>A system point's result from <c>edgeiot up</c>'s report: <paramref name="template"/> filled in.</summary>
+    private CryptoCeilingResult? _crypto;
+
+    /// <summary>
+    /// A system point, and where it stands against the crypto ceiling (issue 6): the machine's Ed25519
+    /// verifications per second, measured once per invocation before its first system point, over the
+    /// verifications one committed transaction costs at the run's average batch (<see cref="SignatureWork"/>).
+    /// </summary>
+    private async Task<RunResult> RunSystemAsync(RunResult template, SystemParams p, double seconds, double warmup, string workDir, int basePort, bool smoke, CancellationToken ct)
+    {
+        _crypto ??= await Task.Run(() => CryptoCeiling.Measure(TimeSpan.FromSeconds(smoke ? 0.5 : 2)), ct);
+        var report = await system.RunAsync(p, seconds, warmup, workDir, basePort, ct);
+        return WithCryptoCeiling(FromSystemReport(template, report), p, report, _crypto);
+    }
+
+    /// <summary>Adds the crypto ceiling of a one-zone run (zones add global work the count does not cover).</summary>
+    public static RunResult WithCryptoCeiling(RunResult result, SystemParams p, JsonObject report, CryptoCeilingResult crypto)
+    {
+        if (p.Zones != 1 || report["avg_batch_txs"] is not JsonValue value || !value.TryGetValue<double>(out var averageBatch) || averageBatch <= 0) return result;
+        var perTransaction = SignatureWork.PerCommittedTransaction(p.Gateways, p.Executors, (p.Gateways - 1) / 3, averageBatch);
+        var ceiling = crypto.VerificationsPerSecondAllCores / perTransaction;
+        var extra = new Dictionary<string, object?>(result.Extra)
+        {
+            ["avg_batch_txs"] = averageBatch,
+            ["ed25519_verifications_per_tx"] = Math.Round(perTransaction, 2),
+            ["crypto_ed25519_verifications_per_s_all_cores"] = crypto.VerificationsPerSecondAllCores,
+            ["crypto_ceiling_tps"] = Math.Round(ceiling, 1),
+            ["share_of_crypto_ceiling"] = ceiling > 0 ? Math.Round(result.ThroughputTps / ceiling, 3) : null,
+        };
+        return result with { Extra = extra };
+    }
+
     public static RunResult FromSystemReport(RunResult template, JsonObject report)
     {
         double Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : 0;

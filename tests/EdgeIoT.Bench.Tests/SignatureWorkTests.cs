@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using EdgeIoT.Bench.Crypto;
+using EdgeIoT.Bench.Experiments;
+using EdgeIoT.Bench.Results;
 
 namespace EdgeIoT.Bench.Tests;
 
@@ -19,5 +22,22 @@ public sealed class SignatureWorkTests
         Assert.Equal(0 + 0 + 3 * 1 + 3 + 1, SignatureWork.PerBatch(gateways: 1, executors: 3, faultyGateways: 0, checkpointInterval: 16));
         Assert.True(SignatureWork.PerCommittedTransaction(4, 3, 1, 100) < SignatureWork.PerCommittedTransaction(4, 3, 1, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => SignatureWork.PerCommittedTransaction(4, 3, 1, 0));
+    }
+
+    [Fact]
+    public void A_one_zone_run_is_set_against_the_ceiling_at_its_own_average_batch()
+    {
+        var crypto = new CryptoCeilingResult(20_000, 40_000, 2, 2);
+        var run = new RunResult { Experiment = "Q1", Series = "servbft-4", X = 50, Params = [], Machine = new Machine(2, "cpu"), StartedAt = "t", Ok = true, ThroughputTps = 1_000 };
+        var report = new JsonObject { ["avg_batch_txs"] = 10.0 };
+
+        var result = BenchRunner.WithCryptoCeiling(run, new SystemParams(), report, crypto);
+
+        Assert.Equal(12.08, result.Extra["ed25519_verifications_per_tx"]);
+        Assert.Equal(Math.Round(40_000 / 12.075, 1), result.Extra["crypto_ceiling_tps"]);
+        Assert.Equal(Math.Round(1_000 / (40_000 / 12.075), 3), result.Extra["share_of_crypto_ceiling"]);
+        // Zones add global work the count does not cover; a run without the batch figure has no ceiling.
+        Assert.False(BenchRunner.WithCryptoCeiling(run, new SystemParams { Zones = 3 }, report, crypto).Extra.ContainsKey("crypto_ceiling_tps"));
+        Assert.False(BenchRunner.WithCryptoCeiling(run, new SystemParams(), new JsonObject(), crypto).Extra.ContainsKey("crypto_ceiling_tps"));
     }
 }
