@@ -35,6 +35,7 @@ try
             throughput_tps = result.ThroughputTps,
             latency_ms = new { p50 = result.Latency.P50, p90 = result.Latency.P90, p99 = result.Latency.P99 },
             sent = result.Sent,
+            process_cpu_s = result.ProcessCpuSeconds,
         }));
         return 0;
     }

@@ -133,6 +133,10 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         var result = FromCluster(template, load);
         result.Extra["crypto_ed25519_verifications_per_s_one_core"] = crypto.VerificationsPerSecondOneCore;
         result.Extra["crypto_ed25519_verifications_per_s_all_cores"] = crypto.VerificationsPerSecondAllCores;
+        // CPU per request is what the protocol costs, whatever else the machine runs at the same time
+        // (throughput on a shared machine is not): the cluster and its clients all run in this process.
+        result.Extra["process_cpu_s"] = load.ProcessCpuSeconds;
+        result.Extra["cpu_us_per_request"] = load.Completed > 0 ? Math.Round(load.ProcessCpuSeconds * 1e6 / load.Completed, 1) : null;
         result.Extra["bft_smart_reference_tps"] = OrderingExperiments.BftSmartRequestsPerSecond;
         result.Extra["ratio_vs_bft_smart"] = Math.Round(load.ThroughputTps / OrderingExperiments.BftSmartRequestsPerSecond, 2);
         result.Extra["transport"] = "in-process replicas and clients over real TCP peer links on loopback (MAC'd frames)";

@@ -59,6 +59,12 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"executor: {e.Message}");
     return 2;
 }
+catch (OperationCanceledException)
+{
+    // Stopped (SIGTERM, Ctrl-C or the parent gone) before start-up finished: a clean stop, not a crash.
+    Console.Error.WriteLine("executor: stopped during start-up");
+    return 0;
+}
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"executor: {e.Message}");

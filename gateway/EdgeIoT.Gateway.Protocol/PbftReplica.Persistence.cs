@@ -59,6 +59,11 @@ public sealed partial class PbftReplica
             persisted.Certificate = committed.Certificate;
             persisted.PreparedBatch ??= committed.Batch;
         }
+        if (persisted.PreparedBatch is not null && entry.PrePrepare is { } proposal && ReferenceEquals(persisted.PreparedBatch, proposal.Batch))
+        {
+            persisted.PreparedBatch = null;
+            persisted.PreparedBatchIsProposal = true;
+        }
         return persisted;
     }
 
@@ -101,14 +106,15 @@ public sealed partial class PbftReplica
                 }
                 foreach (var digest in txDigests) RememberOrdered(digest);
             }
-            if (persisted.Prepared is { } prepared && persisted.PreparedBatch is not null && Bytes32.TryCreate(prepared.BatchDigest.Span, out var preparedDigest))
+            var preparedBatch = persisted.PreparedBatch ?? (persisted.PreparedBatchIsProposal ? persisted.PrePrepare?.Batch : null);
+            if (persisted.Prepared is { } prepared && preparedBatch is not null && Bytes32.TryCreate(prepared.BatchDigest.Span, out var preparedDigest))
             {
-                entry.Prepared = new PreparedCertificate(prepared.View, preparedDigest, persisted.PreparedBatch, prepared.PrePrepareSignature.ToByteArray(),
+                entry.Prepared = new PreparedCertificate(prepared.View, preparedDigest, preparedBatch, prepared.PrePrepareSignature.ToByteArray(),
                     prepared.Prepares.Select(p => ((int)p.Replica, p.Signature.ToByteArray())).ToArray());
                 entry.CommitSentInView = prepared.View;
                 LogEntry.Record(entry.Commits, Self, new PhaseVote(prepared.View, preparedDigest, new CommitStatement(_zone, prepared.View, persisted.Seq, preparedDigest).Sign(_key)));
             }
-            if (persisted.Committed && persisted.Certificate is { } certificate && persisted.PreparedBatch is { } batch)
+            if (persisted.Committed && persisted.Certificate is { } certificate && preparedBatch is { } batch)
             {
                 var txDigests = Batches.TxDigests(batch);
                 var committed = new CommittedBatch(persisted.Seq, certificate.View, Batches.Digest(txDigests), batch, txDigests, certificate);

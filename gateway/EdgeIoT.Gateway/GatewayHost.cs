@@ -72,9 +72,12 @@ internal static class GatewayHost
                 key, seed: (ulong)Environment.ProcessId ^ (ulong)DateTime.UtcNow.Ticks);
             var globalRecords = store.LoadGlobal();
             coordinator.Restore(globalRecords);
-            if (globalRecords.Count > 0) logger.LogInformation("restored the global coordinator: {Records} records, last executed slot {Slot}", globalRecords.Count, coordinator.LastExecuted);
+            if (globalRecords.Count > 0)
+                logger.LogInformation("restored the global coordinator: {Records} records, last executed slot {Slot}, checkpoints {Checkpoints}", globalRecords.Count, coordinator.LastExecuted,
+                    string.Join(", ", coordinator.Checkpoints.Values.OrderBy(c => c.Zone, StringComparer.Ordinal).Select(c => $"{c.Zone}@{c.Seq}")));
             globalLinks = new GlobalLinks(registry, zone, gateway, key, ingress.OnGlobalMessage, loggers.CreateLogger("global"));
-            node.AttachGlobal(coordinator, globalLinks, placement, Path.Combine(config.Resolve(config.DataDir), Core.Execution.GlobalJournalEntry.FileName));
+            node.AttachGlobal(coordinator, globalLinks, placement, Path.Combine(config.Resolve(config.DataDir), Core.Execution.GlobalJournalEntry.FileName),
+                Path.Combine(config.Resolve(config.DataDir), Core.Execution.CheckpointJournalEntry.FileName));
             await globalLinks.StartAsync(stop);
             logger.LogInformation("global coordinator: {Mode}, {Zones} zones, global port {Port}", registry.Global.Leader, registry.Zones.Count, gateway.GlobalPort);
         }

@@ -33,6 +33,7 @@ internal sealed class GatewayNode
     private GlobalLinks? _globalLinks;
     private DevicePlacement? _placement;
     private StreamWriter? _journal;
+    private StreamWriter? _checkpointJournal;
     private ulong _globalView;
     private const int SystemDecidedMax = 10_000;
     // Migrations the verifier says this zone adopted: a lagging coordinator may execute the migration
@@ -63,9 +64,10 @@ internal sealed class GatewayNode
     public void Attach(PeerLinks links) => _links = links;
 
     /// <summary>Multi-zone networks: the global coordinator (Ziziphus), its links and the placement the ingress reads.</summary>
-    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, string journalPath)
+    public void AttachGlobal(GlobalCoordinator coordinator, GlobalLinks links, DevicePlacement placement, string journalPath, string checkpointJournalPath)
     {
         _journal = new StreamWriter(new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _checkpointJournal = new StreamWriter(new FileStream(checkpointJournalPath, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         _global = coordinator;
         _globalLinks = links;
         _placement = placement;
@@ -133,10 +135,11 @@ internal sealed class GatewayNode
         }
     }
 
-    /// <summary>Receipts of LOCK and ADOPT entries in a verifier-signed DECIDED notice of this zone.</summary>
-    private void OnMigrationReceipts(VerifierNotice notice)
+    /// <summary>A verifier-signed DECIDED notice of this zone: its (k, D_k) for lazy checkpoints, and the receipts of its LOCK and ADOPT entries.</summary>
+    private void OnDecidedForGlobal(VerifierNotice notice)
     {
         if (_global is null || notice.KindCase != VerifierNotice.KindOneofCase.Decided) return;
+        _global.OnZoneDecided(notice.Decided.Seq, notice.Decided.ZoneDigest.Span);
         foreach (var receipt in notice.Decided.Migrations)
         {
             if (_systemDecided.Count >= SystemDecidedMax) _systemDecided.Clear();
@@ -157,7 +160,7 @@ internal sealed class GatewayNode
     /// <summary>A verifier notice (signature checked by the ingress), or one a backup forwarded to us as primary.</summary>
     private void OnNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
     {
-        if (!forwarded) OnMigrationReceipts(notice);
+        if (!forwarded) OnDecidedForGlobal(notice);
         if (GatewayNotices.Apply(notice, bytes, forwarded, _replica, _invoker, _admit, request => { if (!_fault.DropsRequest(_replica)) _replica.Propose(request); }))
             _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
     }
@@ -222,6 +225,12 @@ internal sealed class GatewayNode
             _logger.LogInformation("global slot {Slot}: {Device} {From} -> {To}: {Outcome}", executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Outcome);
             _journal?.WriteLine(new Core.Execution.GlobalJournalEntry(executed.Slot, device, executed.Order.FromZone, executed.Order.ToZone, executed.Allowed,
                 executed.Outcome, executed.MetadataDigest.ToString()).ToLine());
+        }
+        foreach (var held in ready.Checkpoints)
+        {
+            _logger.LogDebug("global: holding checkpoint {Checkpoint}", held);
+            _checkpointJournal?.WriteLine(new Core.Execution.CheckpointJournalEntry(held.Zone, held.Seq, held.Digest.ToHex(),
+                Core.Quorum.StepCertificates.ShortKind(held.ProofKind), held.ProofZone, held.ProofSlot).ToLine());
         }
         // Only the primary proposes system entries. Each gateway assembles its own certificate (any 2f+1
         // endorsements), so backups' copies would differ byte for byte from the one ordered and sit in

@@ -22,6 +22,12 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"gateway: {e.Message}");
     return 2;
 }
+catch (OperationCanceledException)
+{
+    // Stopped (SIGTERM, Ctrl-C or the parent gone) before start-up finished: a clean stop, not a crash.
+    Console.Error.WriteLine("gateway: stopped during start-up");
+    return 0;
+}
 catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
 {
     // Another process holds one of this gateway's ports (peerPort or globalPort in network.json).

@@ -16,7 +16,7 @@ public static class SimulationCli
           --list                        list the scenarios and what each shows
           --seeds N [--first-seed S]    run every scenario (or --scenario NAME) over seeds S..S+N-1 (S = 1)
           --seed X --scenario NAME      replay one run exactly and print its trace summary
-          --unsafe commit-quorum|verifier-quorum|global-quorum|accept-below-promise
+          --unsafe commit-quorum|verifier-quorum|global-quorum|accept-below-promise|skip-lock|checkpoint-unchecked
                                         turn a quorum check off; the run(s) must report a violation
                                         (with --seeds: its exposing scenario unless --scenario is given)
           --soak MINUTES                run random scenarios on random seeds until the time is up
@@ -57,7 +57,7 @@ public static class SimulationCli
             if (scenario.PendingReason is { } pending) output.WriteLine($"{"",-22} (PENDING: {pending})");
             else if (!scenario.ChecksLiveness) output.WriteLine($"{"",-22} ({scenario.LivenessSkipReason})");
         }
-        output.WriteLine($"unsafe modes: commit-quorum (exposed by {UnsafeMode.CommitQuorum.ExposingScenario()}), verifier-quorum (exposed by {UnsafeMode.VerifierQuorum.ExposingScenario()}), global-quorum (exposed by {UnsafeMode.GlobalQuorum.ExposingScenario()}), accept-below-promise (exposed by {UnsafeMode.AcceptBelowPromise.ExposingScenario()}), skip-lock (exposed by {UnsafeMode.SkipLock.ExposingScenario()})");
+        output.WriteLine($"unsafe modes: commit-quorum (exposed by {UnsafeMode.CommitQuorum.ExposingScenario()}), verifier-quorum (exposed by {UnsafeMode.VerifierQuorum.ExposingScenario()}), global-quorum (exposed by {UnsafeMode.GlobalQuorum.ExposingScenario()}), accept-below-promise (exposed by {UnsafeMode.AcceptBelowPromise.ExposingScenario()}), skip-lock (exposed by {UnsafeMode.SkipLock.ExposingScenario()}), checkpoint-unchecked (exposed by {UnsafeMode.CheckpointUnchecked.ExposingScenario()})");
         return 0;
     }
 

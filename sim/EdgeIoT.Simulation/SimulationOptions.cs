@@ -17,6 +17,8 @@ public enum UnsafeMode
     AcceptBelowPromise,
     /// <summary>VerifierCore's unsafeSkipLock: the source zone keeps committing a device it locked for a migration.</summary>
     SkipLock,
+    /// <summary>GlobalCoordinatorOptions.UnsafeSkipCheckpointCheck: gateways endorse a lazy checkpoint without comparing it with the verifier's notices.</summary>
+    CheckpointUnchecked,
 }
 
 public static class UnsafeModes
@@ -28,6 +30,7 @@ public static class UnsafeModes
         UnsafeMode.GlobalQuorum => "global-quorum",
         UnsafeMode.AcceptBelowPromise => "accept-below-promise",
         UnsafeMode.SkipLock => "skip-lock",
+        UnsafeMode.CheckpointUnchecked => "checkpoint-unchecked",
         _ => "none",
     };
 
@@ -40,6 +43,7 @@ public static class UnsafeModes
             "global-quorum" => UnsafeMode.GlobalQuorum,
             "accept-below-promise" => UnsafeMode.AcceptBelowPromise,
             "skip-lock" => UnsafeMode.SkipLock,
+            "checkpoint-unchecked" => UnsafeMode.CheckpointUnchecked,
             "none" => UnsafeMode.None,
             _ => (UnsafeMode)(-1),
         };
@@ -61,6 +65,8 @@ public static class UnsafeModes
         UnsafeMode.AcceptBelowPromise => "global-collisions",
         // A device that keeps sending to its old zone gets a transaction committed there after the LOCK.
         UnsafeMode.SkipLock => "migration-race",
+        // A tampering primary's false zone digest is certified once its members stop checking it.
+        UnsafeMode.CheckpointUnchecked => "global-byzantine",
         _ => throw new ArgumentException("no unsafe mode selected"),
     };
 }

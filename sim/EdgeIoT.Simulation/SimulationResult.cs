@@ -98,6 +98,13 @@ public sealed record SimulationResult(
             ["global.endorse_refused"] = correct.Sum(m => m.EndorseRefused),
             ["global.tampered"] = world.Gateways.Sum(g => g.Tampered),
             ["global.flooded"] = world.Gateways.Sum(g => g.Flooded),
+            ["global.local_batches"] = world.DataPlane.LocalBatches,
+            ["global.zone_digests_missed"] = world.DataPlane.DigestsMissed,
+            ["global.checkpoints_kept"] = correct.Sum(m => m.CheckpointsKept),
+            ["global.checkpoints_held"] = world.CorrectGateways.Sum(g => (long)g.Coordinator.Checkpoints.Count),
+            ["global.checkpoints_checked"] = world.Checks.OfType<Global.GlobalCheckpointCheck>().Single().Checked,
+            ["global.checkpoint_mismatches"] = correct.Sum(m => m.CheckpointMismatches),
+            ["global.checkpoints_dropped"] = correct.Sum(m => m.CheckpointsDropped),
             ["network.dropped"] = world.Dropped,
             ["network.duplicated"] = world.Duplicated,
         };
@@ -112,7 +119,7 @@ public sealed record SimulationResult(
             var m = c.Metrics;
             lines.Add($"{g.Name}: view {c.View}{(c.IsPrimary ? " primary" : "")}, executed through slot {c.LastExecuted}, endorsed {m.Endorsed}, refused to endorse {m.EndorseRefused}, certified {m.Certified}, " +
                 $"proposals {m.Proposals}, retries {m.Retries}, collisions {m.Collisions}, queries {m.QueriesSent}/{m.QueriesAnswered} answered, suspicions {m.Suspicions}, rejected {m.Rejected}, " +
-                $"locks {m.LockRequests}, adopts {m.AdoptRequests}, histories {m.HistoriesCertified}{(world.IsZoneUp(g.Zone) ? "" : ", DOWN")}" +
+                $"locks {m.LockRequests}, adopts {m.AdoptRequests}, histories {m.HistoriesCertified}, checkpoints attached {m.CheckpointsAttached}/confirmed {m.CheckpointsConfirmed}/mismatched {m.CheckpointMismatches}/awaited {m.CheckpointsAwaited}/dropped {m.CheckpointsDropped}/kept {m.CheckpointsKept}{(world.IsZoneUp(g.Zone) ? "" : ", DOWN")}" +
                 (g.LastRejections.Count > 0 ? $"; last rejection: {g.LastRejections[^1]}" : "") + $"\n      state: {c.DescribeState()}");
         }
         lines.Add($"devices: {world.Devices.Sum(d => d.Submitted)} migrations submitted, {world.Devices.Sum(d => d.Moved)} moved, {world.Devices.Sum(d => d.RefusedCount)} refused, {world.Devices.Count(d => !d.IsIdle)} open: " +

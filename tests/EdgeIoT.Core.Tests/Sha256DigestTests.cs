@@ -21,6 +21,52 @@ public class Sha256DigestTests
         Assert.Equal(Sha256Digest.OfList([a, b]), Sha256Digest.OfList([a, b]));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(55)]
+    [InlineData(64)]
+    [InlineData(1000)]
+    public void Digest_matches_the_platform_SHA256_at_every_length_class(int length)
+    {
+        var data = Enumerable.Range(0, length).Select(i => (byte)(i * 7 + 3)).ToArray();
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), Sha256Digest.Of(data).ToArray());
+    }
+
+    [Fact]
+    public void List_digest_is_the_documented_construction()
+    {
+        var items = new[] { Sha256Digest.Of("x"u8), Sha256Digest.Of("y"u8), Sha256Digest.Of("z"u8) };
+        var input = new byte[] { 0, 0, 0, 3 }.Concat(items.SelectMany(i => i.ToArray())).ToArray();
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(input), Sha256Digest.OfList(items).ToArray());
+    }
+
+    [Fact]
+    public void Frame_mac_is_HMAC_SHA256_of_both_parts_RFC_4231_case_2()
+    {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?", split across the two parts.
+        using var mac = new FrameMac("Jefe"u8);
+        var output = new byte[FrameMac.MacSize];
+        mac.Compute("what do ya "u8, "want for nothing?"u8, output);
+        Assert.Equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Convert.ToHexStringLower(output));
+        // The keyed state is reused: a second frame under the same key is independent of the first.
+        mac.Compute(""u8, "what do ya want for nothing?"u8, output);
+        Assert.Equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Convert.ToHexStringLower(output));
+    }
+
+    [Fact]
+    public void Frame_mac_matches_the_platform_HMAC_for_long_keys_and_payloads()
+    {
+        var key = Enumerable.Range(0, 131).Select(i => (byte)i).ToArray(); // longer than the block: hashed first
+        var payload = Enumerable.Range(0, 5000).Select(i => (byte)(i ^ 0x5a)).ToArray();
+        using var mac = new FrameMac(key);
+        var output = new byte[FrameMac.MacSize];
+        mac.Compute(payload.AsSpan(0, 4), payload.AsSpan(4), output);
+        Assert.Equal(System.Security.Cryptography.HMACSHA256.HashData(key, payload), output);
+        mac.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => mac.Compute(payload, payload, output));
+    }
+
     [Fact]
     public void Bytes32_round_trips_and_compares_by_value()
     {

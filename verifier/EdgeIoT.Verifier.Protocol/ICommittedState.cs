@@ -22,6 +22,9 @@ public interface ICommittedState
     /// <summary>k_max: the next sequence number to decide for the zone (1 for a new zone).</summary>
     ulong NextSeq(string zone);
 
+    /// <summary>D_{k_max-1}: the zone's decided-history chain after its last decided batch (32 zero bytes for a new zone; <see cref="Core.Execution.ZoneHistoryChain"/>).</summary>
+    Bytes32 ZoneDigest(string zone);
+
     /// <summary>The device's stored ownership (zone, history, migration lock); null when never stored,
     /// in which case the device belongs to its home zone from the registry with an empty history.</summary>
     DeviceOwnership? Ownership(string device);
@@ -75,4 +78,6 @@ public sealed record DecidedBatch(
     public IReadOnlyDictionary<string, DeviceOwnership> Ownership { get; init; } = new Dictionary<string, DeviceOwnership>();
     /// <summary>What the verifier did with the batch's LOCK and ADOPT entries.</summary>
     public IReadOnlyList<MigrationReceipt> Migrations { get; init; } = [];
+    /// <summary>D_Seq, the zone's decided-history chain through this batch (docs/zones.md decision Z4).</summary>
+    public Bytes32 ZoneDigest { get; init; }
 }

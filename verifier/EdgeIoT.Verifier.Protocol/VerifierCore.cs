@@ -50,7 +50,7 @@ public sealed partial class VerifierCore
         for (var i = 0; i < registry.Zones.Count; i++)
         {
             var zone = registry.Zones[i];
-            _zones[zone.Id] = new ZoneProgress(zone.Id, i, state.NextSeq(zone.Id));
+            _zones[zone.Id] = new ZoneProgress(zone.Id, i, state.NextSeq(zone.Id), state.ZoneDigest(zone.Id));
         }
     }
 
@@ -183,7 +183,10 @@ public sealed partial class VerifierCore
             entries.Add(entry);
             if (original is not null) resends.Add(original);
         }
-        var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends) { Ownership = ownership, Migrations = migrations };
+        var decided = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, writes, timestamps, resends)
+        {
+            Ownership = ownership, Migrations = migrations, ZoneDigest = ChainDecided(zone, slot.Seq, txDigests, entries),
+        };
         _ready.Add(decided);
         AcknowledgeDecided(decided);
         Metrics.BatchesDecided++;
@@ -225,7 +228,10 @@ public sealed partial class VerifierCore
             _unpersistedEntries[(entry.Device, entry.Timestamp)] = entry;
             entries.Add(entry);
         }
-        var abortedBatch = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, [], timestamps, resends);
+        var abortedBatch = new DecidedBatch(zone.Zone, slot.Seq, vote.BatchDigest, entries, [], timestamps, resends)
+        {
+            ZoneDigest = ChainDecided(zone, slot.Seq, txDigests, entries),
+        };
         _ready.Add(abortedBatch);
         AcknowledgeDecided(abortedBatch);
         Metrics.BatchesDecided++;
@@ -324,6 +330,16 @@ public sealed partial class VerifierCore
             new Rejection(RejectReason.StaleTimestamp, $"timestamp {timestamp} is not above the device's last decided timestamp {last}").ToString(), raw);
     }
 
+    /// <summary>
+    /// D_k of the zone's decided-history chain (docs/zones.md decision Z4): what its lazy checkpoints carry.
+    /// Computed with the decision, so the host stores it in the same SQL transaction as the batch.
+    /// </summary>
+    private static Bytes32 ChainDecided(ZoneProgress zone, ulong seq, Bytes32[] txDigests, List<DecidedEntry> entries)
+    {
+        zone.Digest = ZoneHistoryChain.Next(zone.Digest, seq, entries.Select((entry, position) => (txDigests[position], entry.Status)));
+        return zone.Digest;
+    }
+
     private static bool OutcomesNameTheirTransactions(Outcomes outcomes, Bytes32[] txDigests)
     {
         for (var i = 0; i < txDigests.Length; i++)
@@ -354,11 +370,13 @@ public sealed partial class VerifierCore
         OnTickTimers();
     }
 
-    private sealed class ZoneProgress(string zone, int zoneIndex, ulong nextSeq)
+    private sealed class ZoneProgress(string zone, int zoneIndex, ulong nextSeq, Bytes32 digest)
     {
         public readonly string Zone = zone;
         public readonly int ZoneIndex = zoneIndex;
         public ulong NextSeq = nextSeq;
+        /// <summary>D_{NextSeq-1}: the zone's decided-history chain so far.</summary>
+        public Bytes32 Digest = digest;
         public readonly Dictionary<ulong, SequenceSlot> Slots = new();
     }
 }

@@ -29,7 +29,7 @@ public static class VerifierMessages
 
     public static VerifierNotice Decided(DecidedBatch batch, ulong issuedMs)
     {
-        var decided = new Decided { Zone = batch.Zone, Seq = batch.Seq };
+        var decided = new Decided { Zone = batch.Zone, Seq = batch.Seq, ZoneDigest = ByteString.CopyFrom(batch.ZoneDigest.ToArray()) };
         foreach (var entry in batch.Entries)
             decided.Txs.Add(new DecidedTx { Device = entry.Device, Timestamp = entry.Timestamp, Status = entry.Status, TxDigest = ByteString.CopyFrom(entry.TxDigest.ToArray()) });
         decided.Migrations.AddRange(batch.Migrations);

@@ -18,15 +18,9 @@ public sealed record VerifyVote(int Executor, Verify Message, Bytes32 BatchDiges
 
     public static Bytes32 ComputeMatchKey(ulong seq, ReadOnlySpan<byte> batchDigest, ReadOnlySpan<byte> outcomes)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         Span<byte> prefix = stackalloc byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(prefix, seq);
-        hash.AppendData(prefix);
-        hash.AppendData(batchDigest);
-        hash.AppendData(outcomes);
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return new Bytes32(digest);
+        return Sha256Digest.OfParts(prefix, batchDigest, outcomes);
     }
 }
 

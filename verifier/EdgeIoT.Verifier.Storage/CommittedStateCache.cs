@@ -16,6 +16,7 @@ public sealed class CommittedStateCache : ICommittedState
     // Read by the HTTP read endpoint while the verifier loop applies decisions.
     private readonly ConcurrentDictionary<string, ulong> _timestamps;
     private readonly Dictionary<string, DeviceOwnership> _owners;
+    private readonly Dictionary<string, Core.Crypto.Bytes32> _zoneDigests = new(StringComparer.Ordinal);
 
     public CommittedStateCache(VerifierDatabase database)
     {
@@ -37,6 +38,8 @@ public sealed class CommittedStateCache : ICommittedState
 
     public DeviceOwnership? Ownership(string device) => _owners.GetValueOrDefault(device);
 
+    public Core.Crypto.Bytes32 ZoneDigest(string zone) => _zoneDigests.TryGetValue(zone, out var digest) ? digest : _database.ZoneDigest(zone);
+
     /// <summary>Applies batches the database has just persisted.</summary>
     public void Apply(IReadOnlyList<DecidedBatch> batches)
     {
@@ -45,6 +48,7 @@ public sealed class CommittedStateCache : ICommittedState
             foreach (var write in batch.Writes) _rows[write.Key] = new StoredValue(write.Value is not null, write.Value, write.Version);
             foreach (var (device, ts) in batch.DeviceTimestamps) _timestamps[device] = ts;
             foreach (var (device, owner) in batch.Ownership) _owners[device] = owner;
+            _zoneDigests[batch.Zone] = batch.ZoneDigest;
         }
     }
 }

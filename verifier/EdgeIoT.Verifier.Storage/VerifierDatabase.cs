@@ -12,10 +12,14 @@ namespace EdgeIoT.Verifier.Storage;
 /// timestamps and k_max per zone. One decided batch — or several consecutive ones, group-committed —
 /// is one SQL transaction, so after a crash the database holds whole batches only and k_max says
 /// exactly where to resume.
+///
+/// Schema versions: 2 added device ownership, migrations and the decision order (<c>batches.ord</c>);
+/// 3 adds <c>batches.zone_digest</c>, each zone's decided-history chain D_k (docs/zones.md decision Z4).
+/// A version-2 file is migrated in place when opened (<see cref="MigrateFrom2"/>); older ones are refused.
 /// </summary>
 public sealed class VerifierDatabase : IDisposable
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
     private readonly SqliteConnection _connection;
     private readonly Statements _statements;
     // Batches decided so far across all zones: each batch's place in the one commit order the
@@ -60,7 +64,7 @@ public sealed class VerifierDatabase : IDisposable
                 from_zone TEXT NOT NULL, to_zone TEXT NOT NULL, hist BLOB NOT NULL, hist_count INTEGER NOT NULL, adopt_seq INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS progress(zone TEXT PRIMARY KEY, next_seq INTEGER NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS batches(zone TEXT NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL, txs INTEGER NOT NULL,
-                ord INTEGER NOT NULL, PRIMARY KEY(zone, seq)) WITHOUT ROWID;
+                ord INTEGER NOT NULL, zone_digest BLOB, PRIMARY KEY(zone, seq)) WITHOUT ROWID;
             """);
         var database = new VerifierDatabase(connection) { Path = path };
         database.Initialize(registry);
@@ -76,8 +80,9 @@ public sealed class VerifierDatabase : IDisposable
             if (network != registry.NetworkId)
                 throw new ConfigurationException($"{Path} belongs to network \"{network}\", not \"{registry.NetworkId}\"; refusing to mix their data");
             var schema = Scalar("SELECT value FROM meta WHERE key = 'schema'");
-            if (schema != SchemaVersion.ToString())
-                throw new ConfigurationException($"{Path} has schema version {schema}; this verifier understands {SchemaVersion}");
+            if (schema == "2") MigrateFrom2();
+            else if (schema != SchemaVersion.ToString())
+                throw new ConfigurationException($"{Path} has schema version {schema}; this verifier understands {SchemaVersion} and migrates 2");
             return;
         }
         using var transaction = _connection.BeginTransaction();
@@ -100,6 +105,89 @@ public sealed class VerifierDatabase : IDisposable
         Execute(_connection, "INSERT INTO meta(key, value) VALUES ('network', $v)", transaction, ("$v", registry.NetworkId));
         Execute(_connection, "INSERT INTO meta(key, value) VALUES ('schema', $v)", transaction, ("$v", SchemaVersion.ToString()));
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Schema 2 → 3, in one SQL transaction (a crash leaves the file at version 2, to be migrated again):
+    /// adds <c>batches.zone_digest</c> and fills it with each zone's chain recomputed from its stored log
+    /// rows — exactly what the verifier would have computed deciding them (ZoneHistoryChain).
+    /// </summary>
+    private void MigrateFrom2()
+    {
+        using var transaction = _connection.BeginTransaction();
+        Execute(_connection, "ALTER TABLE batches ADD COLUMN zone_digest BLOB", transaction);
+        var zones = new List<string>();
+        using (var command = _connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT DISTINCT zone FROM batches ORDER BY zone";
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) zones.Add(reader.GetString(0));
+        }
+        foreach (var zone in zones)
+        {
+            var digests = ReplayZoneHistory(zone, transaction).Select(h => (h.Seq, h.Recomputed)).ToList();
+            foreach (var (seq, digest) in digests)
+                Execute(_connection, "UPDATE batches SET zone_digest = $digest WHERE zone = $zone AND seq = $seq", transaction,
+                    ("$digest", digest.ToArray()), ("$zone", zone), ("$seq", (long)seq));
+        }
+        Execute(_connection, "UPDATE meta SET value = $v WHERE key = 'schema'", transaction, ("$v", SchemaVersion.ToString()));
+        transaction.Commit();
+    }
+
+    /// <summary>Whether this file stores zone digests (schema 3; a read-only audit may open an unmigrated version-2 file).</summary>
+    public bool HasZoneDigests => Scalar("SELECT COUNT(*) FROM pragma_table_info('batches') WHERE name = 'zone_digest'") == "1";
+
+    /// <summary>
+    /// A zone's decided batches in sequence order with the zone digest stored for each (null when absent)
+    /// and the chain recomputed from the stored log rows (SHA-256 of each row's <c>tx</c> bytes and its
+    /// status, ZoneHistoryChain): an audit compares the two, so a changed row or a changed digest shows.
+    /// </summary>
+    public IEnumerable<(ulong Seq, Bytes32? Stored, Bytes32 Recomputed)> ReplayZoneHistory(string zone) => ReplayZoneHistory(zone, null);
+
+    private IEnumerable<(ulong Seq, Bytes32? Stored, Bytes32 Recomputed)> ReplayZoneHistory(string zone, SqliteTransaction? transaction)
+    {
+        var stored = transaction is not null || HasZoneDigests ? "b.zone_digest" : "NULL";
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT b.seq, {stored}, t.tx, t.status FROM batches b LEFT JOIN txlog t ON t.zone = b.zone AND t.seq = b.seq WHERE b.zone = $zone ORDER BY b.seq, t.pos";
+        command.Parameters.AddWithValue("$zone", zone);
+        using var reader = command.ExecuteReader();
+        var chain = Core.Execution.ZoneHistoryChain.Genesis;
+        var entries = new List<(Bytes32, TxStatus)>();
+        ulong? seq = null;
+        Bytes32? digest = null;
+        while (reader.Read())
+        {
+            var rowSeq = (ulong)reader.GetInt64(0);
+            if (seq is { } current && current != rowSeq)
+            {
+                chain = Core.Execution.ZoneHistoryChain.Next(chain, current, entries);
+                yield return (current, digest, chain);
+                entries.Clear();
+            }
+            seq = rowSeq;
+            // GetFieldValue<byte[]> reads a value of any storage class as bytes: an audit of a tampered file must report, not crash.
+            digest = reader.IsDBNull(1) ? null : Bytes32.TryCreate(reader.GetFieldValue<byte[]>(1), out var d) ? d : null;
+            if (!reader.IsDBNull(2)) entries.Add((Sha256Digest.Of(reader.GetFieldValue<byte[]>(2)), (TxStatus)reader.GetInt32(3)));
+        }
+        if (seq is { } last) yield return (last, digest, Core.Execution.ZoneHistoryChain.Next(chain, last, entries));
+    }
+
+    /// <summary>D_{k_max-1} of a zone as stored with its last decided batch; 32 zero bytes before the first.</summary>
+    public Bytes32 ZoneDigest(string zone)
+    {
+        var next = NextSeq(zone);
+        if (next <= 1) return Core.Execution.ZoneHistoryChain.Genesis;
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT zone_digest FROM batches WHERE zone = $zone AND seq = $seq";
+        command.Parameters.AddWithValue("$zone", zone);
+        command.Parameters.AddWithValue("$seq", (long)(next - 1));
+        // A decided batch without its digest would restart the chain wrongly and every later checkpoint
+        // of the zone with it: refuse to run on such a file.
+        return command.ExecuteScalar() is byte[] bytes && Bytes32.TryCreate(bytes, out var digest)
+            ? digest
+            : throw new ConfigurationException($"{Path}: zone {zone}'s decided batch {next - 1} has no zone digest");
     }
 
     /// <summary>Persists decided batches, in order, in one SQL transaction.</summary>
@@ -246,8 +334,9 @@ public sealed class VerifierDatabase : IDisposable
                 ("$hist", SqliteType.Blob), ("$count", SqliteType.Integer), ("$seq", SqliteType.Integer), ("$slot", SqliteType.Integer));
             _setProgress = Command(connection, "INSERT INTO progress(zone, next_seq) VALUES ($zone, $next) ON CONFLICT(zone) DO UPDATE SET next_seq = excluded.next_seq",
                 ("$zone", SqliteType.Text), ("$next", SqliteType.Integer));
-            _insertBatch = Command(connection, "INSERT INTO batches(zone, seq, digest, txs, ord) VALUES ($zone, $seq, $digest, $txs, $ord)",
-                ("$zone", SqliteType.Text), ("$seq", SqliteType.Integer), ("$digest", SqliteType.Blob), ("$txs", SqliteType.Integer), ("$ord", SqliteType.Integer));
+            _insertBatch = Command(connection, "INSERT INTO batches(zone, seq, digest, txs, ord, zone_digest) VALUES ($zone, $seq, $digest, $txs, $ord, $zoneDigest)",
+                ("$zone", SqliteType.Text), ("$seq", SqliteType.Integer), ("$digest", SqliteType.Blob), ("$txs", SqliteType.Integer), ("$ord", SqliteType.Integer),
+                ("$zoneDigest", SqliteType.Blob));
             _findDecided = Command(connection, "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog WHERE device = $device AND ts = $ts AND status != 3 ORDER BY zone, seq, pos LIMIT 1",
                 ("$device", SqliteType.Text), ("$ts", SqliteType.Integer));
         }
@@ -330,6 +419,7 @@ public sealed class VerifierDatabase : IDisposable
             _insertBatch.Parameters[1].Value = (long)batch.Seq;
             _insertBatch.Parameters[2].Value = batch.BatchDigest.ToArray();
             _insertBatch.Parameters[3].Value = batch.Entries.Count;
+            _insertBatch.Parameters[5].Value = batch.ZoneDigest.ToArray();
             _insertBatch.ExecuteNonQuery();
         }
 

@@ -24,3 +24,9 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"verifier: {e.Message}");
     return 2;
 }
+catch (OperationCanceledException)
+{
+    // Stopped (SIGTERM, Ctrl-C or the parent gone) before start-up finished: a clean stop, not a crash.
+    Console.Error.WriteLine("verifier: stopped during start-up");
+    return 0;
+}

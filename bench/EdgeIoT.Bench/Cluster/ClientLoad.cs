@@ -5,7 +5,8 @@ using EdgeIoT.Core.Net;
 namespace EdgeIoT.Bench.Cluster;
 
 /// <summary>What the clients measured after the warm-up.</summary>
-public sealed record ClusterLoadResult(long Completed, double MeasuredSeconds, double ThroughputTps, LatencyPercentiles Latency, long Sent);
+/// <param name="ProcessCpuSeconds">CPU time this process used while measuring: the whole cluster's when it runs in this process.</param>
+public sealed record ClusterLoadResult(long Completed, double MeasuredSeconds, double ThroughputTps, LatencyPercentiles Latency, long Sent, double ProcessCpuSeconds);
 
 /// <summary>
 /// The cluster's client node: <see cref="ClusterSpec.Clients"/> closed-loop clients (each sends its
@@ -48,15 +49,17 @@ public sealed class ClientLoad : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(_spec.WarmupSeconds), ct);
         var completedAtStart = Interlocked.Read(ref _completed);
         var clock = Stopwatch.StartNew();
+        var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         _measuring = true;
         await Task.Delay(TimeSpan.FromSeconds(_spec.Seconds - _spec.WarmupSeconds), ct);
         _measuring = false;
         var measured = clock.Elapsed.TotalSeconds;
         var completed = Interlocked.Read(ref _completed) - completedAtStart;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds;
         _running = false;
         List<double> samples;
         lock (_samplesLock) samples = [.. _samples];
-        return new ClusterLoadResult(completed, Math.Round(measured, 3), Math.Round(completed / measured, 1), LatencyPercentiles.Of(samples), Interlocked.Read(ref _sent));
+        return new ClusterLoadResult(completed, Math.Round(measured, 3), Math.Round(completed / measured, 1), LatencyPercentiles.Of(samples), Interlocked.Read(ref _sent), Math.Round(cpuSeconds, 3));
     }
 
     private void Send(Client client)

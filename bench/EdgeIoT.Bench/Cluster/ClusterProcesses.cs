@@ -56,7 +56,7 @@ public static class ClusterProcesses
         var latency = root.GetProperty("latency_ms");
         return new ClusterLoadResult(root.GetProperty("completed").GetInt64(), root.GetProperty("measured_s").GetDouble(), root.GetProperty("throughput_tps").GetDouble(),
             new LatencyPercentiles(latency.GetProperty("p50").GetDouble(), latency.GetProperty("p90").GetDouble(), latency.GetProperty("p99").GetDouble(), root.GetProperty("completed").GetInt64()),
-            root.GetProperty("sent").GetInt64());
+            root.GetProperty("sent").GetInt64(), root.TryGetProperty("process_cpu_s", out var cpu) ? cpu.GetDouble() : 0);
     }
 
     private static NodeProcess Start(NodeProgram program, IReadOnlyList<string> args, string logPath)

@@ -93,6 +93,6 @@ public sealed class BenchHostCommands(IHostCommands inner, IReadOnlyList<int>? e
         if (role != "gateway" || gatewayCores is not { } cores) return command;
         if (!File.Exists(TasksetPath)) throw new LaunchException($"{TasksetPath} is missing (Debian package util-linux): cannot pin gateways to {cores} core(s)");
         if (cores < 1 || cores > Environment.ProcessorCount) throw new LaunchException($"cannot pin gateways to {cores} cores on a {Environment.ProcessorCount}-core machine");
-        return new HostCommand(TasksetPath, ["-c", cores == 1 ? "0" : $"0-{cores - 1}", command.FileName, .. command.Arguments]);
+        return new HostCommand(TasksetPath, ["-c", cores == 1 ? "0" : $"0-{cores - 1}", command.FileName, .. command.Arguments]) { Environment = command.Environment };
     }
 }

@@ -11,6 +11,9 @@ namespace EdgeIoT.Cli.Commands;
 /// database must equal a replay of its own committed log (LogAudit: so an aborted or rejected
 /// transaction that left a write, a forged row or a changed value all show up as rows that differ),
 /// and every response a simulated device verified must agree with that log (<see cref="ResponseAudit"/>).
+/// With several zones, the gateways' journals of global transactions must agree with each other and the
+/// verifier's migrations (<see cref="GlobalAudit"/>), and every lazy checkpoint a gateway held must be the
+/// verifier's zone digest (<see cref="CheckpointAudit"/>).
 /// </summary>
 public static class AuditCommand
 {
@@ -28,10 +31,15 @@ public static class AuditCommand
 
         LogAudit.Report log;
         Audit.GlobalAudit.Report? global = null;
+        CheckpointAudit.Report? checkpoints = null;
         using (var database = VerifierDatabase.OpenReadOnly(databasePath))
         {
             log = LogAudit.Run(registry, database);
-            if (registry.Zones.Count > 1) global = Audit.GlobalAudit.Run(layout, registry, database.ReadMigrations().ToList(), LogAudit.MaxViolationsReported);
+            if (registry.Zones.Count > 1)
+            {
+                global = Audit.GlobalAudit.Run(layout, registry, database.ReadMigrations().ToList(), LogAudit.MaxViolationsReported);
+                checkpoints = CheckpointAudit.Run(layout, registry, database, LogAudit.MaxViolationsReported);
+            }
         }
         output.WriteLine(string.Create(invariant, $"log: {log.Transactions:N0} transactions ({log.Committed:N0} committed, {log.Aborted:N0} aborted, {log.Rejected:N0} rejected), {log.Rows:N0} rows replayed and compared"));
         var violations = new List<string>(log.Violations);
@@ -39,6 +47,11 @@ public static class AuditCommand
         {
             output.WriteLine(string.Create(invariant, $"zones: {global.Slots:N0} global transactions compared across {global.Gateways} gateways' journals; {global.Migrations:N0} migrations the verifier applied checked against them"));
             violations.AddRange(global.Violations);
+        }
+        if (checkpoints is not null)
+        {
+            output.WriteLine(string.Create(invariant, $"checkpoints: {checkpoints.Distinct:N0} certified checkpoints held ({checkpoints.Checkpoints:N0} journal lines of {checkpoints.Gateways} gateways) checked against the verifier's stored and recomputed zone digests"));
+            violations.AddRange(checkpoints.Violations);
         }
 
         if (File.Exists(responsesPath))

@@ -98,12 +98,14 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             if (started) await StopAsync(network);
         }
         devicesClock.Stop();
+        var batchFacts = started ? BatchFacts.Read(Path.Combine(layout.State(NetworkLayout.VerifierId), "verifier.db")) : null;
 
         var devicesRan = devicesClock.ElapsedTicks > 0;
         var facts = new RunFacts(outcome.ToString().ToLowerInvariant(), spec.Devices, workload, spec.Zones, spec.GatewaysPerZone, spec.Executors, startedAt, devicesClock.Elapsed.TotalSeconds)
         {
             Contention = contention,
             Gateways = gatewayFacts,
+            Batches = batchFacts,
         };
         if (devicesRan) await output.WriteAsync(FinalSummary(tracker, facts));
         if (reportPath is not null)

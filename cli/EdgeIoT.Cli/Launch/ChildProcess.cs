@@ -91,6 +91,7 @@ public sealed class ChildProcess
             info.FileName = _command.FileName;
         }
         foreach (var argument in _command.Arguments) info.ArgumentList.Add(argument);
+        foreach (var (name, value) in _command.Environment) info.Environment[name] = value;
 
         WriteLog($"==== edgeiot {Now()}: starting {Name}: {_command}");
         var process = new Process { StartInfo = info };

@@ -58,8 +58,22 @@ public sealed class HostBinaries : IHostCommands
             throw new LaunchException(
                 $"the {role} host is not built: {dll} does not exist. Build with `dotnet build {SolutionFile} -c {Capitalized(Configuration)}` " +
                 $"(./edgeiot does it when sources change){(Configuration == "release" ? $", or set {ConfigurationVariable}=debug to run a Debug build" : "")}.");
-        return new HostCommand(DotnetPath(), [dll, "--config", configPath, "--parent-watch", .. extraArguments]);
+        return new HostCommand(DotnetPath(), [dll, "--config", configPath, "--parent-watch", .. extraArguments]) { Environment = EnvironmentFor(role) };
     }
+
+    /// <summary>
+    /// A gateway's gen0 allocation budget. The workstation GC sizes it from the CPU's cache — tens of MiB
+    /// on a server CPU — and a gateway board has little memory: 4 MiB kept the peak resident set of a
+    /// gateway at 100 devices 10 MiB lower (docs/performance.md, "Gateway memory"). The runtime reads this
+    /// knob from the environment only (runtimeconfig.json has no name for it); README "Deploying" gives
+    /// the same line for boards. An operator's own setting wins.
+    /// </summary>
+    public const string GatewayGen0SizeVariable = "DOTNET_GCgen0size", GatewayGen0Size = "0x400000";
+
+    private static Dictionary<string, string> EnvironmentFor(string role) =>
+        role == "gateway" && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(GatewayGen0SizeVariable))
+            ? new() { [GatewayGen0SizeVariable] = GatewayGen0Size }
+            : [];
 
     private static string Capitalized(string configuration) => char.ToUpperInvariant(configuration[0]) + configuration[1..];
 

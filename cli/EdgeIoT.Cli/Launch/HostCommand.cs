@@ -1,9 +1,12 @@
 namespace EdgeIoT.Cli.Launch;
 
-/// <summary>An executable and its arguments.</summary>
+/// <summary>An executable, its arguments, and environment variables to set for it.</summary>
 public sealed record HostCommand(string FileName, IReadOnlyList<string> Arguments)
 {
-    public override string ToString() => string.Join(' ', Arguments.Prepend(FileName).Select(Quote));
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public override string ToString() =>
+        string.Join(' ', Environment.Select(e => $"{e.Key}={Quote(e.Value)}").Concat(Arguments.Prepend(FileName).Select(Quote)));
 
     private static string Quote(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@%+,".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";

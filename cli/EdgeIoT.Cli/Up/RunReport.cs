@@ -42,6 +42,11 @@ public static class RunReport
             report["gateway_rss_peak_mib"] = gateways.PeakResidentMiB is { } rss ? Math.Round(rss, 1) : null;
             report["gateway_ready_s_max"] = gateways.ReadySecondsMax is { } ready ? Math.Round(ready, 3) : null;
         }
+        if (facts.Batches is { } batches)
+        {
+            report["batches_decided"] = batches.Batches;
+            report["avg_batch_txs"] = batches.AverageTransactions is { } average ? Math.Round(average, 2) : null;
+        }
         report["started_at"] = facts.StartedAt.UtcDateTime.ToString("O");
         report["machine"] = new JsonObject { ["cores"] = machine.Cores, ["cpu_model"] = machine.CpuModel };
         return report;
@@ -64,6 +69,8 @@ public sealed record RunFacts(string Outcome, int Devices, string Workload, int 
     public ContentionFacts? Contention { get; init; }
     /// <summary>The gateways' peak memory and start-up time, measured before they were stopped.</summary>
     public GatewayFacts? Gateways { get; init; }
+    /// <summary>How many transactions the decided batches held on average (the verifier's batches table).</summary>
+    public BatchFacts? Batches { get; init; }
 }
 
 public sealed record ContentionFacts(int ConflictPercent, bool DeclaredReadWriteSets, string Spawning, bool ConflictAvoidance);

@@ -4,7 +4,10 @@ namespace EdgeIoT.Core.Crypto;
 
 /// <summary>
 /// Thin P/Invoke layer over libsodium (Debian: libsodium23). Only the primitives EdgeIoT needs:
-/// Ed25519 (RFC 8032) and the Ed25519→X25519 conversion used to derive pairwise MAC keys.
+/// Ed25519 (RFC 8032), the Ed25519→X25519 conversion used to derive pairwise MAC keys, SHA-256 and
+/// HMAC-SHA256. The hashes are here, not in System.Security.Cryptography, because every .NET hash call
+/// on Linux goes through OpenSSL's EVP layer and clears its error queue: for the short inputs of the hot
+/// path (frames, transactions) that overhead was larger than the hashing (docs/performance.md).
 /// </summary>
 internal static unsafe partial class Sodium
 {
@@ -46,6 +49,33 @@ internal static unsafe partial class Sodium
 
     [LibraryImport(Library)]
     public static partial int crypto_scalarmult_curve25519(byte* q, byte* n, byte* p);
+
+    [LibraryImport(Library)]
+    public static partial int crypto_hash_sha256(byte* output, byte* input, ulong inputLength);
+
+    [LibraryImport(Library)]
+    public static partial nuint crypto_hash_sha256_statebytes();
+
+    [LibraryImport(Library)]
+    public static partial int crypto_hash_sha256_init(byte* state);
+
+    [LibraryImport(Library)]
+    public static partial int crypto_hash_sha256_update(byte* state, byte* input, ulong inputLength);
+
+    [LibraryImport(Library)]
+    public static partial int crypto_hash_sha256_final(byte* state, byte* output);
+
+    [LibraryImport(Library)]
+    public static partial nuint crypto_auth_hmacsha256_statebytes();
+
+    [LibraryImport(Library)]
+    public static partial int crypto_auth_hmacsha256_init(byte* state, byte* key, nuint keyLength);
+
+    [LibraryImport(Library)]
+    public static partial int crypto_auth_hmacsha256_update(byte* state, byte* input, ulong inputLength);
+
+    [LibraryImport(Library)]
+    public static partial int crypto_auth_hmacsha256_final(byte* state, byte* output);
 
     [LibraryImport(Library)]
     public static partial void randombytes_buf(byte* buf, nuint size);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using EdgeIoT.Core.Crypto;
 
 namespace EdgeIoT.Core.Execution;
@@ -19,8 +18,6 @@ public static class HistoryChain
         Domain.CopyTo(input);
         previous.CopyTo(input[Domain.Length..]);
         txDigest.CopyTo(input[(Domain.Length + 32)..]);
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(input, hash);
-        return new Bytes32(hash);
+        return Sha256Digest.Of(input);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using EdgeIoT.Core.Crypto;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeIoT.Core.Net;
@@ -160,7 +161,7 @@ internal sealed class PeerConnection
     }
 
     /// <summary>Writes frames until the connection fails or the links shut down; returns why it stopped.</summary>
-    private async Task<string> PumpAsync(Socket socket, IncrementalHash hmac, byte[] buffer, CancellationToken lifetime)
+    private async Task<string> PumpAsync(Socket socket, FrameMac hmac, byte[] buffer, CancellationToken lifetime)
     {
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
         var ct = connection.Token;
@@ -204,7 +205,7 @@ internal sealed class PeerConnection
     }
 
     /// <summary>One socket write of as many due frames as fit; a frame larger than the buffer goes alone.</summary>
-    private async Task WriteDueFramesAsync(NetworkStream stream, IncrementalHash hmac, byte[] buffer, CancellationToken ct)
+    private async Task WriteDueFramesAsync(NetworkStream stream, FrameMac hmac, byte[] buffer, CancellationToken ct)
     {
         var reader = _queue.Reader;
         var now = Stopwatch.GetTimestamp();

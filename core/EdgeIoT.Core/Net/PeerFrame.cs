@@ -32,7 +32,7 @@ public static class PeerFrame
     public static byte[] MacContext(string zoneId) => Encoding.UTF8.GetBytes("edgeiot/v1/peer-mac/" + zoneId);
 
     /// <summary>Writes the 40-byte header of a frame carrying <paramref name="payload"/>; the payload follows it.</summary>
-    public static void WriteHeader(IncrementalHash hmac, int from, int to, ReadOnlySpan<byte> payload, Span<byte> header)
+    public static void WriteHeader(FrameMac mac, int from, int to, ReadOnlySpan<byte> payload, Span<byte> header)
     {
         CheckIndex(from, nameof(from));
         CheckIndex(to, nameof(to));
@@ -41,32 +41,25 @@ public static class PeerFrame
         BinaryPrimitives.WriteUInt32BigEndian(header, (uint)(MinLengthOfRest + payload.Length));
         BinaryPrimitives.WriteUInt16BigEndian(header[LengthSize..], (ushort)from);
         BinaryPrimitives.WriteUInt16BigEndian(header[(LengthSize + IndexSize)..], (ushort)to);
-        ComputeMac(hmac, header.Slice(LengthSize, 2 * IndexSize), payload, header.Slice(LengthSize + 2 * IndexSize, MacSize));
+        mac.Compute(header.Slice(LengthSize, 2 * IndexSize), payload, header.Slice(LengthSize + 2 * IndexSize, MacSize));
     }
 
     /// <summary>Writes a whole frame into <paramref name="destination"/> and returns its size.</summary>
-    public static int Encode(IncrementalHash hmac, int from, int to, ReadOnlySpan<byte> payload, Span<byte> destination)
+    public static int Encode(FrameMac mac, int from, int to, ReadOnlySpan<byte> payload, Span<byte> destination)
     {
         var size = FrameSize(payload.Length);
         if (destination.Length < size) throw new ArgumentException($"the frame needs {size} bytes", nameof(destination));
-        WriteHeader(hmac, from, to, payload, destination);
+        WriteHeader(mac, from, to, payload, destination);
         payload.CopyTo(destination[HeaderSize..]);
         return size;
     }
 
     public static byte[] Encode(ReadOnlySpan<byte> key, int from, int to, ReadOnlySpan<byte> payload)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        using var mac = new FrameMac(key);
         var frame = new byte[FrameSize(payload.Length)];
-        Encode(hmac, from, to, payload, frame);
+        Encode(mac, from, to, payload, frame);
         return frame;
-    }
-
-    internal static void ComputeMac(IncrementalHash hmac, ReadOnlySpan<byte> fromTo, ReadOnlySpan<byte> payload, Span<byte> mac)
-    {
-        hmac.AppendData(fromTo);
-        hmac.AppendData(payload);
-        if (hmac.GetHashAndReset(mac) != MacSize) throw new CryptographicException("HMAC-SHA256 did not produce 32 bytes");
     }
 
     private static void CheckIndex(int index, string name)
@@ -130,12 +123,12 @@ public sealed class PeerMacKeys : IDisposable
     public bool IsPeer(int index) => (uint)index < (uint)_keys.Length && index != SelfIndex;
 
     /// <summary>A fresh HMAC-SHA256 keyed for <paramref name="peerIndex"/>; not thread-safe, one per user.</summary>
-    public IncrementalHash CreateHmac(int peerIndex)
+    public FrameMac CreateHmac(int peerIndex)
     {
         if (!IsPeer(peerIndex)) throw new ArgumentOutOfRangeException(nameof(peerIndex), peerIndex, "not a peer of this gateway");
         var key = _keys[peerIndex];
         ObjectDisposedException.ThrowIf(key is null, this);
-        return IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        return new FrameMac(key);
     }
 
     public void Dispose()
@@ -187,7 +180,7 @@ public sealed class PeerFrameDecoder : IDisposable
 {
     private readonly PeerMacKeys _keys;
     private readonly int _frameBytesMax;
-    private IncrementalHash? _hmac;
+    private FrameMac? _hmac;
     private int _sender = -1;
 
     public PeerFrameDecoder(PeerMacKeys keys, int frameBytesMax)
@@ -253,7 +246,7 @@ public sealed class PeerFrameDecoder : IDisposable
         // Only one sender can ever pass on a connection, so one keyed HMAC per decoder suffices.
         _hmac ??= _keys.CreateHmac(from);
         Span<byte> expected = stackalloc byte[PeerFrame.MacSize];
-        PeerFrame.ComputeMac(_hmac, frame.Slice(PeerFrame.LengthSize, 2 * PeerFrame.IndexSize), frame[PeerFrame.HeaderSize..], expected);
+        _hmac.Compute(frame.Slice(PeerFrame.LengthSize, 2 * PeerFrame.IndexSize), frame[PeerFrame.HeaderSize..], expected);
         var presented = frame.Slice(PeerFrame.LengthSize + 2 * PeerFrame.IndexSize, PeerFrame.MacSize);
         return CryptographicOperations.FixedTimeEquals(expected, presented);
     }

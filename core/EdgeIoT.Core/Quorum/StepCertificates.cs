@@ -20,8 +20,14 @@ public static class StepCertificates
     public static bool Ed25519Check(in Bytes32 publicKey, ReadOnlySpan<byte> body, ReadOnlySpan<byte> signature) =>
         Ed25519.Verify(publicKey, SignatureDomain.Endorse, body, signature);
 
-    /// <summary>Largest step body anyone accepts: a device request (bounded by protocol.maxTxBytes) plus the step's own fields.</summary>
-    public static int BodyBytesMax(ProtocolSettings protocol) => protocol.MaxTxBytes + 2048;
+    /// <summary>
+    /// Largest step body anyone accepts: a device request (bounded by protocol.maxTxBytes), the step's own
+    /// fields, and a COMMIT's lazy checkpoints (one per zone, <see cref="CheckpointBytesMax"/> each).
+    /// </summary>
+    public static int BodyBytesMax(NetworkRegistry registry) => registry.Protocol.MaxTxBytes + 2048 + registry.Zones.Count * CheckpointBytesMax;
+
+    /// <summary>A serialized <see cref="ZoneCheckpoint"/> with its field tag: a 64-character zone id, a varint, 32 bytes, framing.</summary>
+    public const int CheckpointBytesMax = 128;
 
     public static Endorsement Endorse(SigningKey key, int gateway, ReadOnlySpan<byte> body) => new()
     {
@@ -113,7 +119,7 @@ public static class StepCertificates
         body = null!;
         zone = null!;
         if (step is null) { reason = "no step"; return false; }
-        var max = BodyBytesMax(registry.Protocol);
+        var max = BodyBytesMax(registry);
         if (step.Body.Length > max) { reason = $"step body of {step.Body.Length} bytes exceeds {max}"; return false; }
         try
         {
@@ -177,6 +183,7 @@ public static class StepCertificates
             reason = $"{body.Kind} endorsed by {body.Zone} for a ballot of {body.Ballot.Zone}";
             return false;
         }
+        if (!CheckCheckpoints(body, registry, out reason)) return false;
         if (body.Kind is GlobalStepKind.GlobalStepHistory)
         {
             if (body.Device != body.Order!.Device || body.Zone != body.Order.FromZone)
@@ -186,6 +193,41 @@ public static class StepCertificates
             }
             if (body.HistoryDigest.Length != Bytes32.Size) { reason = "HISTORY digest is not 32 bytes"; return false; }
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Lazy checkpoints (docs/zones.md decision Z4): a PROMISE or ACCEPTED may carry its own zone's
+    /// checkpoint; a COMMIT may carry at most one per zone of the network; other kinds carry none. Each
+    /// names a known zone, a sequence number from 1 and a 32-byte digest.
+    /// </summary>
+    private static bool CheckCheckpoints(GlobalStep body, NetworkRegistry registry, out string reason)
+    {
+        reason = "";
+        if (body.Checkpoint is { } own)
+        {
+            if (body.Kind is not (GlobalStepKind.GlobalStepPromise or GlobalStepKind.GlobalStepAccepted)) { reason = $"a {ShortKind(body.Kind)} carries no checkpoint of its own"; return false; }
+            if (own.Zone != body.Zone) { reason = $"zone {Trim(body.Zone)} endorses a checkpoint of zone {Trim(own.Zone)}"; return false; }
+            if (!ValidCheckpoint(own, registry, out reason)) return false;
+        }
+        if (body.Checkpoints.Count == 0) return true;
+        if (body.Kind != GlobalStepKind.GlobalStepCommit) { reason = $"a {ShortKind(body.Kind)} carries no gathered checkpoints"; return false; }
+        if (body.Checkpoints.Count > registry.Zones.Count) { reason = $"{body.Checkpoints.Count} checkpoints for {registry.Zones.Count} zones"; return false; }
+        var zones = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var checkpoint in body.Checkpoints)
+        {
+            if (!ValidCheckpoint(checkpoint, registry, out reason)) return false;
+            if (!zones.Add(checkpoint.Zone)) { reason = $"two checkpoints of zone {checkpoint.Zone}"; return false; }
+        }
+        return true;
+    }
+
+    private static bool ValidCheckpoint(ZoneCheckpoint checkpoint, NetworkRegistry registry, out string reason)
+    {
+        reason = "";
+        if (!registry.TryGetZone(checkpoint.Zone, out _)) { reason = $"checkpoint of unknown zone \"{Trim(checkpoint.Zone)}\""; return false; }
+        if (checkpoint.Seq == 0) { reason = $"checkpoint of zone {checkpoint.Zone} at sequence 0"; return false; }
+        if (checkpoint.Digest.Length != Bytes32.Size) { reason = $"checkpoint digest of zone {checkpoint.Zone} is not 32 bytes"; return false; }
         return true;
     }
 

@@ -44,6 +44,7 @@ public sealed partial class GlobalCoordinator
         var key = (body.Kind, body.Slot, Key(body.Ballot));
         if (_requested.TryGetValue(key, out var view) && view == View) return false;
         _requested[key] = View;
+        AttachCheckpoint(body);
         var request = new EndorseRequest { Body = body.ToByteString() };
         request.Evidence.AddRange(evidence);
         if (!TryEndorse(request, body, out var round, out var reason))
@@ -75,6 +76,7 @@ public sealed partial class GlobalCoordinator
             SendToMembers(new GlobalMessage { EndorseVote = new EndorseVote { BodyDigest = Bytes(digest), Endorsement = vote } });
             return;
         }
+        if (body.Checkpoint is { } checkpoint && !CheckpointConfirmed(from, request, body, checkpoint)) return;
         if (!TryEndorse(request, body, out var round, out reason))
         {
             Metrics.EndorseRefused++;
@@ -159,32 +161,39 @@ public sealed partial class GlobalCoordinator
         OnCertified(step, round.Step, local: true);
     }
 
-    /// <summary>Open rounds: the primary re-sends its request, a member its vote (lost messages on the zone's links).</summary>
+    /// <summary>Open rounds: the primary re-sends its request, a member its vote (lost messages on the zone's links); a round whose checkpoint its zone has not confirmed by now is asked again without it (docs/zones.md Z4).</summary>
     private void ResendOpenRounds()
     {
+        List<Round>? withoutCheckpoint = null;
         foreach (var round in _rounds.Values)
         {
             if (round.Done || _tick - round.LastSentTick < _stepTicks / 2 || round.Step.View != View) continue;
             if (round.Step.Kind != GlobalStepKind.GlobalStepHistory && round.Step.Slot <= LastExecuted) continue;
             round.LastSentTick = _tick;
-            if (round.Request is { } request && IsPrimary) SendToMembers(new GlobalMessage { EndorseRequest = request });
+            if (round.Request is not null && IsPrimary && round.Step.Checkpoint is not null) (withoutCheckpoint ??= []).Add(round);
+            else if (round.Request is { } request && IsPrimary) SendToMembers(new GlobalMessage { EndorseRequest = request });
             else if (round.OwnVote is { } vote) SendToMembers(new GlobalMessage { EndorseVote = new EndorseVote { BodyDigest = Bytes(round.Digest), Endorsement = vote } });
         }
+        foreach (var round in withoutCheckpoint ?? []) ReissueWithoutCheckpoint(round);
     }
 
-    /// <summary>The body without its view and checkpoint: a new primary may ask for the same content in a later view.</summary>
+    /// <summary>
+    /// The body without its view and checkpoints: a new primary may ask for the same content in a later
+    /// view, and a primary for the same content without a checkpoint its zone could not confirm at once.
+    /// </summary>
     private static Bytes32 ContentDigest(GlobalStep body)
     {
         var content = body.Clone();
         content.View = 0;
         content.Checkpoint = null;
+        content.Checkpoints.Clear();
         return Sha256Digest.Of(content.ToByteArray());
     }
 
     private bool TryParseBody(ByteString bytes, out GlobalStep body, out string reason)
     {
         body = null!;
-        var max = StepCertificates.BodyBytesMax(_registry.Protocol);
+        var max = StepCertificates.BodyBytesMax(_registry);
         if (bytes.Length > max) { reason = $"body of {bytes.Length} bytes exceeds {max}"; return false; }
         try
         {

@@ -227,11 +227,13 @@ public sealed partial class GlobalCoordinator
             {
                 if (ballot.Zone != Zone || accepteds.Count < ZoneQuorum || state.Own.ContainsKey((GlobalStepKind.GlobalStepCommit, ballot))) continue;
                 var accepted = accepteds.Values.First().Body;
-                RequestEndorsement(new GlobalStep
+                var commit = new GlobalStep
                 {
                     Kind = GlobalStepKind.GlobalStepCommit, Slot = state.Slot, Ballot = accepted.Ballot, Previous = accepted.Previous,
                     RequestDigest = accepted.RequestDigest, Order = accepted.Order,
-                }, accepteds.Values.Select(a => a.Step));
+                };
+                commit.Checkpoints.AddRange(Gathered(accepteds.Values.Select(a => a.Body)));
+                RequestEndorsement(commit, accepteds.Values.Select(a => a.Step));
             }
         }
     }

@@ -57,6 +57,7 @@ public sealed partial class GlobalCoordinator
     private void OnCertified(CertifiedStep step, GlobalStep body, bool local)
     {
         if (local && IsPrimary) Route(step, body);
+        HoldCheckpoints(step, body);
         if (body.Slot > LastExecuted + 1 && body.Kind is GlobalStepKind.GlobalStepHistory) QueryMissing(body.Zone);
         switch (body.Kind)
         {

@@ -148,7 +148,7 @@ public sealed partial class GlobalCoordinator
         var accepted = Quorum(body, evidence, GlobalStepKind.GlobalStepAccepted, out reason);
         if (accepted is null) return false;
         if (accepted.Any(a => !a.Order.Equals(body.Order))) { reason = "the ACCEPTED steps carry another order"; return false; }
-        return true;
+        return GatheredMatch(body, accepted, out reason);
     }
 
     private bool ValidateHistory(GlobalStep body, out string reason)

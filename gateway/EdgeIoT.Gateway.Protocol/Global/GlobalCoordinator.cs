@@ -22,6 +22,7 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 /// gateway of this zone / of another zone (sender authenticated by the peer link).</item>
 /// <item><see cref="OnLockPoint"/> (source zone): the verifier decided this zone's LOCK entry; the receipt
 /// from its DECIDED notice. <see cref="OnAdopted"/> (destination): it decided the ADOPT entry.</item>
+/// <item><see cref="OnZoneDecided"/>: every DECIDED notice of this zone, (k, D_k) for lazy checkpoints.</item>
 /// <item><see cref="Tick"/>: one tick of ProtocolSettings.TickMs.</item>
 /// </list>
 /// After each input the host takes <see cref="TakeReady"/> (<see cref="GlobalReady"/>): persists
@@ -46,7 +47,11 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 /// endorsement (endorse-once, promises and accepts follow from it) and every executed COMMIT;
 /// <see cref="Restore"/> rebuilds a restarted gateway from them. Pending device requests and data
 /// migrations in progress are not persisted: devices re-send, the zone's other gateways finish the
-/// migrations.
+/// migrations. Held lazy checkpoints (<see cref="Checkpoints"/>, one per zone) are persisted too.
+///
+/// Lazy checkpoints (§3.4, docs/zones.md decision Z4): PROMISE/ACCEPTED carry the endorsing zone's
+/// (k, D_k), checked by every endorser against the verifier's notices; COMMIT carries the gathered ones;
+/// every gateway keeps the latest certified checkpoint of every zone.
 /// </summary>
 public sealed partial class GlobalCoordinator
 {
@@ -112,6 +117,7 @@ public sealed partial class GlobalCoordinator
         View = view;
         _viewTick = _tick;
         _attempt = null;
+        _awaitingDecided.Clear(); // requests of the old view are refused now anyway
         _suspectedView = ulong.MaxValue;
         Drive();
     }
@@ -159,17 +165,20 @@ public sealed partial class GlobalCoordinator
     /// order they were produced), before any other input: executed COMMITs are executed again, in slot
     /// order, on fresh metadata (nothing is emitted for them); endorsements are recorded again, so the
     /// gateway never endorses a second content for a (kind, slot, ballot) and keeps its promises and
-    /// accepts. Data migrations in progress are not restored: the zone's other gateways finish them.
+    /// accepts; held checkpoints come back when their proofs still verify against the registry. Data
+    /// migrations in progress are not restored: the zone's other gateways finish them.
     /// </summary>
     public void Restore(IEnumerable<GlobalPersist> records)
     {
         if (LastExecuted != 0 || _endorsed.Count > 0) throw new InvalidOperationException("restore a coordinator before it takes any input");
         var executed = new SortedDictionary<ulong, CertifiedStep>();
         var endorsed = new List<GlobalPersist.Endorsed>();
+        var checkpoints = new List<HeldCheckpoint>();
         foreach (var record in records)
         {
             if (record is GlobalPersist.Executed e) executed[e.Slot] = e.Commit;
             else if (record is GlobalPersist.Endorsed d) endorsed.Add(d);
+            else if (record is GlobalPersist.Checkpoint c) checkpoints.Add(c.Held);
         }
         foreach (var (slot, commit) in executed)
         {
@@ -186,6 +195,7 @@ public sealed partial class GlobalCoordinator
             if (d.Slot > LastExecuted && d.Kind is GlobalStepKind.GlobalStepPromise or GlobalStepKind.GlobalStepAccepted)
                 ApplyEndorsed(d.Body, d.Evidence is null ? [] : [d.Evidence]);
         }
+        foreach (var checkpoint in checkpoints) RestoreCheckpoint(checkpoint);
         _ready = new GlobalReady();
     }
 
@@ -249,6 +259,7 @@ public sealed partial class GlobalCoordinator
             $"[slot {s.Slot}: promised {s.Promised} accepted {s.Accepted} highest {s.Highest} proposes {s.Proposes.Count} accepts {s.Accepts.Count} own {string.Join(",", s.Own.Keys.Select(k => $"{StepCertificates.ShortKind(k.Item1)}{k.Item2}"))} " +
             $"promises {string.Join(",", s.Promises.Select(p => $"{p.Key}:{p.Value.Count}"))} accepteds {string.Join(",", s.Accepteds.Select(p => $"{p.Key}:{p.Value.Count}"))}]"));
         var attempt = _attempt is { } a ? $"attempt slot {a.Slot} {a.Ballot} {a.Phase} since {a.PhaseTick}" : $"no attempt (back-off until {_backoffUntilTick})";
-        return $"tick {_tick} view {View} executed {LastExecuted} decided-waiting {_decided.Count} requests {_requests.Count}; {attempt}; {slots}; outgoing {_outgoing.Count} incoming {_incoming.Count} rounds {_rounds.Count}";
+        var checkpoints = string.Join(",", _checkpoints.Values.OrderBy(c => c.Zone, StringComparer.Ordinal).Select(c => $"{c.Zone}@{c.Seq}"));
+        return $"tick {_tick} view {View} executed {LastExecuted} decided-waiting {_decided.Count} requests {_requests.Count}; {attempt}; {slots}; outgoing {_outgoing.Count} incoming {_incoming.Count} rounds {_rounds.Count}; zone decided {ZoneDecidedSeq}, checkpoints {checkpoints}";
     }
 }

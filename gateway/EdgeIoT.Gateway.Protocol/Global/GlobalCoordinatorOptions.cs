@@ -23,6 +23,8 @@ public sealed class GlobalCoordinatorOptions
     public ulong BallotJumpMax { get; init; } = 64;
     /// <summary>Migration history entries kept for reading; the metadata digest covers all of them through a running chain.</summary>
     public int HistoryEntriesMax { get; init; } = 1024;
+    /// <summary>This zone's decided (k → D_k) kept from the verifier's notices, to check the checkpoints a primary asks to endorse (docs/zones.md decision Z4).</summary>
+    public int ZoneDigestsMax { get; init; } = 256;
     /// <summary>Rejection reasons reported per <see cref="GlobalCoordinator.TakeReady"/> (the rest are only counted).</summary>
     public int RejectionsReportedMax { get; init; } = 64;
 
@@ -38,4 +40,8 @@ public sealed class GlobalCoordinatorOptions
     public bool UnsafeAcceptBelowPromise { get; init; }
     /// <summary>Testing only (byzantine simulator gateways): endorse any valid body, even a second one for a (kind, slot, ballot).</summary>
     public bool UnsafeEndorseTwice { get; init; }
+    /// <summary>Testing only (byzantine simulator gateways): as primary, attach a checkpoint whose digest is not the verifier's.</summary>
+    public bool UnsafeCheckpointLie { get; init; }
+    /// <summary>Testing only (<c>--unsafe checkpoint-unchecked</c>, byzantine simulator gateways): endorse a checkpoint without comparing it with the verifier's notices.</summary>
+    public bool UnsafeSkipCheckpointCheck { get; init; }
 }

@@ -41,6 +41,8 @@ public abstract record GlobalPersist
     public sealed record Endorsed(GlobalStepKind Kind, ulong Slot, Ballot Ballot, byte[] ContentDigest, GlobalStep Body, CertifiedStep? Evidence) : GlobalPersist;
     /// <summary>Slot executed with this certified COMMIT: replaying the COMMITs in slot order rebuilds the metadata.</summary>
     public sealed record Executed(ulong Slot, CertifiedStep Commit) : GlobalPersist;
+    /// <summary>The latest certified checkpoint of <c>Held.Zone</c> this gateway holds (one per zone; a later one replaces it).</summary>
+    public sealed record Checkpoint(HeldCheckpoint Held) : GlobalPersist;
 }
 
 /// <summary>Everything one input produced (etcd raft's Ready). Persist <see cref="Persist"/> before sending <see cref="Messages"/>.</summary>
@@ -56,9 +58,11 @@ public sealed class GlobalReady
     /// <summary>Input refused, with the reason (bounded; <see cref="GlobalMetrics.Rejected"/> counts them all).</summary>
     public List<string> Rejected { get; } = [];
     public List<GlobalPersist> Persist { get; } = [];
+    /// <summary>Certified checkpoints this gateway holds from now on (each the latest of its zone): the host journals them for the audit.</summary>
+    public List<HeldCheckpoint> Checkpoints { get; } = [];
 
     public bool IsEmpty => Messages.Count == 0 && Executed.Count == 0 && LockRequests.Count == 0 && AdoptRequests.Count == 0
-        && DeviceRefusals.Count == 0 && Suspicions.Count == 0 && Rejected.Count == 0 && Persist.Count == 0;
+        && DeviceRefusals.Count == 0 && Suspicions.Count == 0 && Rejected.Count == 0 && Persist.Count == 0 && Checkpoints.Count == 0;
 }
 
 /// <summary>Counters for operators and tests.</summary>
@@ -67,4 +71,6 @@ public sealed class GlobalMetrics
     public long Rejected, Endorsed, EndorseRefused, Certified, StepsVerified, VerifiedCacheHits, Executed, Allowed, Refused;
     public long Proposals, Retries, Collisions, Recovered, QueriesSent, QueriesAnswered, Suspicions, ConflictingCommits, RequestsQueued, RequestsRelayed;
     public long LockRequests, AdoptRequests, HistoriesCertified;
+    /// <summary>Lazy checkpoints: attached as primary; confirmed, refused as different (a lying primary), awaited as member; dropped from a slow round; newly held; conflicting certificates.</summary>
+    public long CheckpointsAttached, CheckpointsConfirmed, CheckpointMismatches, CheckpointsAwaited, CheckpointsDropped, CheckpointsKept, CheckpointConflicts;
 }

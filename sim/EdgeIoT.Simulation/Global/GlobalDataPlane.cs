@@ -1,3 +1,5 @@
+using EdgeIoT.Core.Crypto;
+using EdgeIoT.Core.Execution;
 using EdgeIoT.Core.Quorum;
 using EdgeIoT.Simulation.Engine;
 using EdgeIoT.Simulation.Network;
@@ -14,11 +16,19 @@ namespace EdgeIoT.Simulation.Global;
 /// and the verifier do), locks the device with a history digest, moves ownership on a matching ADOPT, and
 /// tells every gateway of the zone through a receipt (a DECIDED notice). A repeated entry repeats its
 /// receipt, which is how a gateway that missed one learns it.
+///
+/// Each zone also decides local batches every 10–50 ms while it is up, so that every decided batch —
+/// local, LOCK or ADOPT — extends the zone's decided-history chain D_k (<see cref="ZoneHistoryChain"/>,
+/// the ground truth of lazy checkpoints); every notice carries (k, D_k). In the safety phase a gateway
+/// misses a notice's (k, D_k) at the scenario's drop rate (receipts are never lost here: their repeats
+/// are modelled above), so some members cannot confirm a checkpoint and the coordinator must go on without it.
 /// </summary>
 public sealed class GlobalDataPlane
 {
     private readonly GlobalWorld _world;
     private readonly Random _random;
+    /// <summary>Local batches and missed notices draw from their own stream, so they leave the LOCK/ADOPT model's draws as they were.</summary>
+    private readonly Random _local;
     private readonly ulong[] _views;
     private readonly bool[] _changing;
     private readonly Dictionary<(int Zone, ulong View), HashSet<int>> _suspicions = [];
@@ -27,7 +37,8 @@ public sealed class GlobalDataPlane
     private readonly Dictionary<string, ulong> _historyCount = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (MigrationReceipt Receipt, ulong Timestamp)> _lastAdopt = new(StringComparer.Ordinal);
     private readonly HashSet<(string Device, ulong Timestamp)> _adopted = [];
-    private readonly ulong[] _seq;
+    /// <summary>Per zone: D_0, D_1, … — the verifier's decided-history chain.</summary>
+    private readonly List<Bytes32>[] _chains;
 
     private sealed record Lock(int From, int To, MigrationReceipt Receipt, ulong Seq, ulong Timestamp);
 
@@ -35,9 +46,10 @@ public sealed class GlobalDataPlane
     {
         _world = world;
         _random = world.Stream("data-plane");
+        _local = world.Stream("data-plane/local-batches");
         _views = new ulong[world.Setup.Zones];
         _changing = new bool[world.Setup.Zones];
-        _seq = new ulong[world.Setup.Zones];
+        _chains = Enumerable.Range(0, world.Setup.Zones).Select(_ => new List<Bytes32> { ZoneHistoryChain.Genesis }).ToArray();
         foreach (var device in world.Registry.Devices) _owner[device.Id] = world.ZoneIndex(device.Zone);
     }
 
@@ -46,6 +58,49 @@ public sealed class GlobalDataPlane
     public long AdoptsDecided { get; private set; }
     public long EntriesRefused { get; private set; }
     public long InvalidEntries { get; private set; }
+    public long LocalBatches { get; private set; }
+    public long DigestsMissed { get; private set; }
+
+    /// <summary>The verifier's D_seq of a zone, or null when it has not decided <paramref name="seq"/>.</summary>
+    public Bytes32? ZoneDigest(int zone, ulong seq) => seq < (ulong)_chains[zone].Count ? _chains[zone][(int)seq] : null;
+    public ulong DecidedSeq(int zone) => (ulong)_chains[zone].Count - 1;
+
+    /// <summary>Starts every zone's stream of local batches.</summary>
+    internal void Start()
+    {
+        for (var zone = 0; zone < _world.Setup.Zones; zone++) ScheduleLocal(zone);
+    }
+
+    private void ScheduleLocal(int zone) => _world.At(_world.Clock.NowMs + 10 + _local.Next(41), () =>
+    {
+        if (_world.IsZoneUp(zone))
+        {
+            LocalBatches++;
+            var entries = Enumerable.Range(0, 1 + _local.Next(4)).Select(_ => (RandomDigest(), _local.Next(10) == 0 ? TxStatus.Aborted : TxStatus.Committed)).ToList();
+            Notify(zone, null, 0, Batch(zone, entries));
+        }
+        ScheduleLocal(zone);
+    });
+
+    private Bytes32 RandomDigest()
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        _local.NextBytes(bytes);
+        return new Bytes32(bytes);
+    }
+
+    /// <summary>The verifier decides the zone's next batch: D_k extends the chain.</summary>
+    private ulong Batch(int zone, IEnumerable<(Bytes32, TxStatus)> entries)
+    {
+        var chain = _chains[zone];
+        var seq = (ulong)chain.Count;
+        chain.Add(ZoneHistoryChain.Next(chain[^1], seq, entries));
+        return seq;
+    }
+
+    /// <summary>A batch of one system entry, as PBFT ordered it (0x00 || SystemEntry).</summary>
+    private ulong SystemBatch(int zone, CertifiedStep step, bool adopt) =>
+        Batch(zone, [(Sha256Digest.Of(SystemEntries.Encode(adopt ? new SystemEntry { Adopt = step } : new SystemEntry { Lock = step })), TxStatus.System)]);
     public IReadOnlyDictionary<string, int> Owner => _owner;
     public bool IsLocked(string device) => _locks.ContainsKey(device);
 
@@ -98,13 +153,13 @@ public sealed class GlobalDataPlane
         if (_locks.TryGetValue(device, out var held))
         {
             // A repeated LOCK (a new primary, a gateway that missed the notice): the same receipt again.
-            if (held.From == zone && held.To == to && held.Timestamp == body.Order.Timestamp) Notify(zone, held.Receipt, held.Seq);
-            else Refuse(zone, body, $"{device} is locked towards {_world.ZoneId(held.To)}");
+            if (held.From == zone && held.To == to && held.Timestamp == body.Order.Timestamp) Notify(zone, held.Receipt, held.Seq, SystemBatch(zone, commit, adopt: false));
+            else Refuse(zone, body, $"{device} is locked towards {_world.ZoneId(held.To)}", SystemBatch(zone, commit, adopt: false));
             return;
         }
         if (_owner[device] != zone)
         {
-            Refuse(zone, body, $"{device} is owned by {_world.ZoneId(_owner[device])}");
+            Refuse(zone, body, $"{device} is owned by {_world.ZoneId(_owner[device])}", SystemBatch(zone, commit, adopt: false));
             return;
         }
         var count = _historyCount[device] = _historyCount.GetValueOrDefault(device) + 1 + (ulong)_random.Next(5);
@@ -113,17 +168,17 @@ public sealed class GlobalDataPlane
             Device = device, Ballot = body.Ballot, Adopt = false, Applied = true, FromZone = zoneId, ToZone = body.Order.ToZone,
             HistoryDigest = ByteString.CopyFrom(GlobalWorld.Digest($"history|{device}|{count}")), HistoryCount = count,
         };
-        var seq = ++_seq[zone];
+        var seq = SystemBatch(zone, commit, adopt: false);
         _locks[device] = new Lock(zone, to, receipt, seq, body.Order.Timestamp);
         LocksDecided++;
-        Notify(zone, receipt, seq);
+        Notify(zone, receipt, seq, seq);
     }
 
-    private void Refuse(int zone, GlobalStep body, string reason)
+    private void Refuse(int zone, GlobalStep body, string reason, ulong seq)
     {
         EntriesRefused++;
         var receipt = new MigrationReceipt { Device = body.Order.Device, Ballot = body.Ballot, Adopt = body.Kind == GlobalStepKind.GlobalStepHistory, Applied = false, Reason = reason, FromZone = body.Order.FromZone, ToZone = body.Order.ToZone };
-        Notify(zone, receipt, ++_seq[zone]);
+        Notify(zone, receipt, seq, seq);
     }
 
     private void DecideAdopt(int zone, CertifiedStep history)
@@ -138,17 +193,18 @@ public sealed class GlobalDataPlane
         var device = body.Device;
         if (!_locks.TryGetValue(device, out var held))
         {
+            var repeated = SystemBatch(zone, history, adopt: true);
             if (_lastAdopt.TryGetValue(device, out var last) && _owner[device] == zone && last.Timestamp == body.Order.Timestamp)
             {
-                Notify(zone, last.Receipt, ++_seq[zone]);
+                Notify(zone, last.Receipt, repeated, repeated);
                 RespondTo(device, last.Timestamp);
             }
-            else Refuse(zone, body, $"{device} is not locked");
+            else Refuse(zone, body, $"{device} is not locked", repeated);
             return;
         }
         if (held.To != zone || Ballots.Compare(held.Receipt.Ballot, body.Ballot) != 0 || held.Receipt.HistoryDigest != body.HistoryDigest || held.Receipt.HistoryCount != body.HistoryCount)
         {
-            Refuse(zone, body, "the HISTORY differs from the lock");
+            Refuse(zone, body, "the HISTORY differs from the lock", SystemBatch(zone, history, adopt: true));
             return;
         }
         foreach (var check in _world.Checks) check.OnOwnershipMoved(device, held.From, zone, body.Order);
@@ -162,7 +218,8 @@ public sealed class GlobalDataPlane
         };
         _lastAdopt[device] = (receipt, body.Order.Timestamp);
         _adopted.Add((device, body.Order.Timestamp));
-        Notify(zone, receipt, ++_seq[zone]);
+        var adoptSeq = SystemBatch(zone, history, adopt: true);
+        Notify(zone, receipt, adoptSeq, adoptSeq);
         RespondTo(device, body.Order.Timestamp);
     }
 
@@ -172,17 +229,29 @@ public sealed class GlobalDataPlane
         _world.Send(NodeId.Verifier, node.CurrentZone, node.NodeId, node.CurrentZone, MessageKind.Response, GlobalWorld.Digest($"{device}|{timestamp}"), _ => node.OnAdopted(timestamp));
     }
 
-    private void Notify(int zone, MigrationReceipt receipt, ulong seq)
+    /// <summary>
+    /// The DECIDED notice of batch <paramref name="decided"/> to every gateway of the zone: (k, D_k), and the
+    /// receipt of its LOCK or ADOPT entry if any (<paramref name="lockSeq"/>: the LOCK's sequence number,
+    /// the first one's for a repeated LOCK).
+    /// </summary>
+    private void Notify(int zone, MigrationReceipt? receipt, ulong lockSeq, ulong decided)
     {
-        _world.Trace.Record(new TraceEntry(_world.Clock.NowMs, TraceKind.Decide, default, default, MessageKind.Notice, (long)seq, receipt.Adopt ? 1 : 0,
-            $"{_world.ZoneId(zone)} {(receipt.Adopt ? "ADOPT" : "LOCK")} {receipt.Device} {(receipt.Applied ? "applied" : "refused: " + receipt.Reason)}"));
+        if (receipt is not null)
+            _world.Trace.Record(new TraceEntry(_world.Clock.NowMs, TraceKind.Decide, default, default, MessageKind.Notice, (long)decided, receipt.Adopt ? 1 : 0,
+                $"{_world.ZoneId(zone)} {(receipt.Adopt ? "ADOPT" : "LOCK")} {receipt.Device} {(receipt.Applied ? "applied" : "refused: " + receipt.Reason)}"));
+        var digest = _chains[zone][(int)decided];
         foreach (var gateway in _world.ZoneGateways[zone])
         {
             var g = gateway;
-            _world.At(_world.Clock.NowMs + 1 + _random.Next(5), () =>
+            var missed = _world.Phase == SimPhase.Safety && _world.Setup.DropRate > 0 && _local.NextDouble() < _world.Setup.DropRate;
+            if (missed) DigestsMissed++;
+            // A local batch's notice draws its delay from the local stream; a LOCK/ADOPT's from the model's, as before.
+            _world.At(_world.Clock.NowMs + 1 + (receipt is null ? _local : _random).Next(5), () =>
             {
+                if (!missed) g.OnZoneDecided(decided, digest);
+                if (receipt is null) return;
                 if (receipt.Adopt) g.OnAdopted(receipt);
-                else g.OnLockPoint(seq, receipt);
+                else g.OnLockPoint(lockSeq, receipt);
             });
         }
     }

@@ -43,6 +43,9 @@ public sealed class GlobalGatewayNode
             UnsafeZoneQuorum = unsafeMode == UnsafeMode.GlobalQuorum ? 1 : 0,
             UnsafeAcceptBelowPromise = unsafeMode == UnsafeMode.AcceptBelowPromise,
             UnsafeEndorseTwice = byzantine == ByzantineKind.Tampering,
+            // A tampering gateway lies about its zone's history as primary and endorses any checkpoint as member.
+            UnsafeCheckpointLie = byzantine == ByzantineKind.Tampering,
+            UnsafeSkipCheckpointCheck = byzantine == ByzantineKind.Tampering || unsafeMode == UnsafeMode.CheckpointUnchecked,
             EndorsementCheck = world.EndorsementCheck.Check,
         }, key, (ulong)SeedStreams.DeriveInt(world.Seed, $"coordinator/{zone}/{index}"));
     }
@@ -84,6 +87,14 @@ public sealed class GlobalGatewayNode
     {
         if (!_world.IsZoneUp(Zone)) return;
         Coordinator.OnLockPoint(seq, receipt);
+        Flush();
+    }
+
+    /// <summary>A DECIDED notice of this zone: the verifier decided <paramref name="seq"/> with zone digest <paramref name="digest"/>.</summary>
+    internal void OnZoneDecided(ulong seq, Bytes32 digest)
+    {
+        if (!_world.IsZoneUp(Zone)) return;
+        Coordinator.OnZoneDecided(seq, digest.ToArray());
         Flush();
     }
 
@@ -224,7 +235,14 @@ public sealed class GlobalGatewayNode
             case GlobalMessage.KindOneofCase.EndorseRequest:
             {
                 var body = GlobalStep.Parser.ParseFrom(message.EndorseRequest.Body);
-                if (_random.Next(2) == 0) body.Ballot = new Ballot { N = body.Ballot.N + 1, Zone = body.Ballot.Zone };
+                if (body.Checkpoint is { } checkpoint && _random.Next(3) == 0)
+                {
+                    // Another digest for the same k: the members that got this copy refuse it.
+                    var digest = checkpoint.Digest.ToByteArray();
+                    digest[_random.Next(digest.Length)] ^= 1;
+                    checkpoint.Digest = ByteString.CopyFrom(digest);
+                }
+                else if (_random.Next(2) == 0) body.Ballot = new Ballot { N = body.Ballot.N + 1, Zone = body.Ballot.Zone };
                 else if (body.Order is not null) body.Order.Timestamp++;
                 else body.Slot++;
                 var request = message.EndorseRequest.Clone();

@@ -59,6 +59,7 @@ public sealed class GlobalWorld : IDisposable
             new GlobalAgreementCheck(this),
             new GlobalPlacementCheck(this),
             new GlobalLivenessCheck(this),
+            new GlobalCheckpointCheck(this),
         ];
     }
 
@@ -238,6 +239,7 @@ public sealed class GlobalWorld : IDisposable
         }
         foreach (var gateway in Gateways) gateway.Start();
         foreach (var device in Devices) device.Start();
+        DataPlane.Start();
         EnterPhase(SimPhase.Safety);
         RunUntil(Setup.SafetyPhaseMs);
         Heal();

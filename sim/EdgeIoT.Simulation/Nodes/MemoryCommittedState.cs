@@ -17,6 +17,7 @@ public sealed class MemoryCommittedState : ICommittedState
     private readonly Dictionary<(string Device, ulong Timestamp), DecidedEntry> _decided = new();
     private readonly Dictionary<string, ulong> _nextSeq = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeviceOwnership> _owners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Core.Crypto.Bytes32> _zoneDigests = new(StringComparer.Ordinal);
 
     public MemoryCommittedState(ApplicationSet applications)
     {
@@ -32,6 +33,7 @@ public sealed class MemoryCommittedState : ICommittedState
     public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) => _decided.TryGetValue((device, timestamp), out entry!);
     public ulong NextSeq(string zone) => _nextSeq.TryGetValue(zone, out var next) ? next : 1;
     public DeviceOwnership? Ownership(string device) => _owners.GetValueOrDefault(device);
+    public Core.Crypto.Bytes32 ZoneDigest(string zone) => _zoneDigests.GetValueOrDefault(zone);
     public IReadOnlyDictionary<string, DeviceOwnership> Owners => _owners;
 
     /// <summary>Writes, log entries, device timestamps and k_max of one decided batch, all at once.</summary>
@@ -48,5 +50,6 @@ public sealed class MemoryCommittedState : ICommittedState
         foreach (var (device, ts) in batch.DeviceTimestamps) _timestamps[device] = ts;
         foreach (var (device, owner) in batch.Ownership) _owners[device] = owner;
         _nextSeq[batch.Zone] = batch.Seq + 1;
+        _zoneDigests[batch.Zone] = batch.ZoneDigest;
     }
 }

@@ -126,18 +126,38 @@ public sealed class ZoneTests(ITestOutputHelper output)
         Assert.All(all.Where(r => r.Migration), r => Assert.Equal(DeviceOutcome.Committed, r.Result.Outcome));
         Assert.Equal(totalBefore, network.Rows("acct/").Values.Sum(v => long.Parse(v!)));
 
+        // Lazy checkpoints (docs/zones.md decision Z4): the COMMITs carried the zones' certified checkpoints
+        // to every gateway of every zone — all three zones answered ACCEPTs and decided batches meanwhile.
+        var gateways = network.Registry.Zones.SelectMany(z => z.Gateways).Select(g => g.Id).ToList();
+        HashSet<string> HeldZones(string gateway)
+        {
+            var path = Path.Combine(network.Layout.State(gateway), Core.Execution.CheckpointJournalEntry.FileName);
+            return File.Exists(path) ? Core.Execution.CheckpointJournalEntry.Read(path).Select(e => e.Zone).ToHashSet() : [];
+        }
+        await Launch.Eventually.True(() => gateways.All(g => HeldZones(g).SetEquals(zones)),
+            "every gateway holds a certified checkpoint of every zone: " + string.Join("; ", gateways.Select(g => $"{g}: {string.Join(",", HeldZones(g).Order())}")), 30);
+
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         Assert.True(Cli.Commands.AuditCommand.Run(["--dir", network.Layout.Root], stdout, stderr) == 0, stdout.ToString() + stderr);
         Assert.Contains("18 migrations the verifier applied", stdout.ToString());
+        output.WriteLine(stdout.ToString());
+        Assert.Matches(@"checkpoints: [1-9][\d,]* certified checkpoints held \(.* of 12 gateways\)", stdout.ToString());
 
-        // The audit is not vacuous: a gateway whose journal disagrees on a global transaction is caught.
+        // The audit is not vacuous: a gateway whose journal disagrees on a global transaction is caught, and
+        // so is a checkpoint whose digest is not the verifier's.
         var journal = Path.Combine(network.Layout.State("z2-g1"), Core.Execution.GlobalJournalEntry.FileName);
         var lines = File.ReadAllLines(journal);
         lines[0] = lines[0].Replace("\"allowed\":true", "\"allowed\":false", StringComparison.Ordinal);
         File.WriteAllLines(journal, lines);
+        var checkpoints = Path.Combine(network.Layout.State("z3-g2"), Core.Execution.CheckpointJournalEntry.FileName);
+        var held = File.ReadAllLines(checkpoints);
+        var entry = Core.Execution.CheckpointJournalEntry.Read(checkpoints).Last();
+        held[^1] = (entry with { Digest = new string('0', 64) }).ToLine();
+        File.WriteAllLines(checkpoints, held);
         (stdout, stderr) = (new StringWriter(), new StringWriter());
         Assert.Equal(1, Cli.Commands.AuditCommand.Run(["--dir", network.Layout.Root], stdout, stderr));
         Assert.Contains("gateway z2-g1 executed", stderr.ToString());
+        Assert.Contains($"gateway z3-g2 holds a certified checkpoint of {entry.Zone} at {entry.Seq} with digest 0000000000000000", stderr.ToString());
     }
 
     [Fact]
@@ -145,13 +165,20 @@ public sealed class ZoneTests(ITestOutputHelper output)
     {
         await using var network = await RunningNetwork.StartAsync(devices: 6, customize: spec => spec with { Zones = 3 });
         var devices = await network.DevicesAsync(6, options: Patient);
+        // A decided batch in every zone first, so the migration's COMMIT carries the zones' checkpoints.
+        foreach (var device in devices.Take(3))
+            Assert.Equal(DeviceOutcome.Committed, (await device.SubmitAsync("telemetry", "reading", new { value = 3 })).Outcome);
         Assert.Equal(DeviceOutcome.Committed, (await devices[0].MigrateAsync("z2")).Outcome);
+        var checkpoints = Path.Combine(network.Layout.State("z3-g1"), Core.Execution.CheckpointJournalEntry.FileName);
+        await Launch.Eventually.True(() => File.Exists(checkpoints) && Core.Execution.CheckpointJournalEntry.Read(checkpoints).Any(), "z3-g1 holds a checkpoint", 30);
 
         network.Network.Kill("z3-g1", Cli.Launch.Signal.Kill);
         Assert.Equal(137, await network.Network.WaitForExitAsync("z3-g1", TimeSpan.FromSeconds(10)));
         await network.Network.RestartAsync("z3-g1");
         var log = File.ReadAllText(network.Layout.Log("z3-g1"));
         Assert.Contains("restored the global coordinator", log);
+        // The latest certified checkpoints it held came back from replica.db, their proofs verified again.
+        Assert.Matches(@"restored the global coordinator: .* checkpoints z\d@\d+", log);
 
         // The next global transaction reaches the restarted gateway too, and every journal agrees.
         Assert.Equal(DeviceOutcome.Committed, (await devices[1].MigrateAsync("z3")).Outcome);

@@ -16,6 +16,26 @@ public sealed class HostBinariesTests
 
         Assert.Equal("dotnet", Path.GetFileNameWithoutExtension(command.FileName));
         Assert.Equal([dll, "--config", "/net/config/e0.json", "--parent-watch", "--extra"], command.Arguments);
+        Assert.Empty(command.Environment);
+    }
+
+    [Fact]
+    public void Gateways_run_with_a_small_gen0_budget()
+    {
+        using var repo = new TempDir();
+        var dll = Path.Combine(repo.Path, "artifacts", "bin", "EdgeIoT.Gateway", "release", "EdgeIoT.Gateway.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(dll)!);
+        File.WriteAllText(dll, "");
+
+        var command = new HostBinaries(repo.Path, "release").For("gateway", "z1-g0", "/net/config/z1-g0.json", []);
+
+        if (Environment.GetEnvironmentVariable(HostBinaries.GatewayGen0SizeVariable) is { Length: > 0 })
+            Assert.Empty(command.Environment); // the operator's own setting is inherited, not overridden
+        else
+        {
+            Assert.Equal(HostBinaries.GatewayGen0Size, command.Environment[HostBinaries.GatewayGen0SizeVariable]);
+            Assert.StartsWith($"{HostBinaries.GatewayGen0SizeVariable}={HostBinaries.GatewayGen0Size} ", command.ToString()); // as the launcher logs it
+        }
     }
 
     [Fact]

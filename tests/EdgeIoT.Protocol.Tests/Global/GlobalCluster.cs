@@ -12,14 +12,19 @@ namespace EdgeIoT.Protocol.Tests.Global;
 /// <summary>
 /// Zones of global coordinators wired through an in-memory network (FIFO, no loss unless a filter drops),
 /// with a trivial data plane: a LOCK or ADOPT request of a zone's primary is decided at once and its
-/// receipt delivered to every gateway of the zone.
+/// receipt delivered to every gateway of the zone. Each zone has a decided-history chain (the verifier's
+/// D_k, <see cref="ZoneChains"/>): local batches (<see cref="DecideLocal"/>) and LOCK/ADOPT entries extend
+/// it, and every gateway that <see cref="HearsDecided"/> learns (k, D_k) as from a DECIDED notice.
 /// </summary>
 internal sealed class GlobalCluster : IDisposable
 {
     private readonly List<SigningKey> _keys = [];
     private readonly Queue<(string FromZone, int From, string ToZone, int To, GlobalMessage Message)> _queue = new();
     private readonly Dictionary<string, SigningKey> _deviceKeys = [];
-    private ulong _lockSeq;
+    /// <summary>Ground truth: per zone, D_0, D_1, … as the verifier would compute them.</summary>
+    public Dictionary<string, List<Core.Crypto.Bytes32>> ZoneChains { get; } = [];
+    /// <summary>Return false to keep a gateway (zone, index) from hearing its zone's DECIDED notices.</summary>
+    public Func<string, int, bool> HearsDecided { get; set; } = (_, _) => true;
 
     public NetworkRegistry Registry { get; } = new() { NetworkId = "global-test" };
     public Dictionary<string, GlobalCoordinator[]> Zones { get; } = [];
@@ -30,7 +35,8 @@ internal sealed class GlobalCluster : IDisposable
     public bool AutoDataPlane { get; set; } = true;
     public List<MigrationReceipt> Receipts { get; } = [];
 
-    public GlobalCluster(int zones = 3, GlobalLeaderMode leader = GlobalLeaderMode.StableLeader, int devicesPerZone = 2, Action<GlobalSettings>? configure = null, int stepTimeoutMs = 200)
+    public GlobalCluster(int zones = 3, GlobalLeaderMode leader = GlobalLeaderMode.StableLeader, int devicesPerZone = 2, Action<GlobalSettings>? configure = null, int stepTimeoutMs = 200,
+        Func<string, int, GlobalCoordinatorOptions, GlobalCoordinatorOptions>? options = null)
     {
         Registry.Global.Leader = leader;
         Registry.Global.StepTimeoutMs = stepTimeoutMs;
@@ -55,8 +61,14 @@ internal sealed class GlobalCluster : IDisposable
             }
         }
         foreach (var zone in Registry.Zones)
-            Zones[zone.Id] = Enumerable.Range(0, 4).Select(i => new GlobalCoordinator(
-                new GlobalCoordinatorOptions { Registry = Registry, Zone = zone.Id, SelfIndex = i }, gatewayKeys[zone.Id][i], (ulong)(i + 1))).ToArray();
+        {
+            ZoneChains[zone.Id] = [Core.Execution.ZoneHistoryChain.Genesis];
+            Zones[zone.Id] = Enumerable.Range(0, 4).Select(i =>
+            {
+                var defaults = new GlobalCoordinatorOptions { Registry = Registry, Zone = zone.Id, SelfIndex = i };
+                return new GlobalCoordinator(options?.Invoke(zone.Id, i, defaults) ?? defaults, gatewayKeys[zone.Id][i], (ulong)(i + 1));
+            }).ToArray();
+        }
         foreach (var node in All) node.OnView(0);
         Pump();
     }
@@ -162,6 +174,32 @@ internal sealed class GlobalCluster : IDisposable
 
     private readonly HashSet<string> _locked = [];
 
+    /// <summary>The verifier decides <paramref name="batches"/> local batches of <paramref name="zone"/>; its gateways hear of each.</summary>
+    public void DecideLocal(string zone, int batches = 1)
+    {
+        for (var b = 0; b < batches; b++) Decided(zone, SHA256.HashData(Encoding.UTF8.GetBytes($"{zone}/{ZoneChains[zone].Count}")), TxStatus.Committed);
+        Pump();
+    }
+
+    /// <summary>Extends the zone's chain by one batch of one entry and tells the gateways that hear notices: (k, D_k).</summary>
+    private ulong Decided(string zone, byte[] entryDigest, TxStatus status)
+    {
+        var chain = ZoneChains[zone];
+        var seq = (ulong)chain.Count;
+        chain.Add(Core.Execution.ZoneHistoryChain.Next(chain[^1], seq, [(new Core.Crypto.Bytes32(entryDigest), status)]));
+        for (var i = 0; i < 4; i++)
+            if (HearsDecided(zone, i)) Zones[zone][i].OnZoneDecided(seq, chain[^1].ToArray());
+        return seq;
+    }
+
+    /// <summary>Tells a gateway every decided (k, D_k) of its zone it has not heard (a notice arriving late).</summary>
+    public void CatchUpDecided(string zone, int index)
+    {
+        var chain = ZoneChains[zone];
+        for (var k = 1; k < chain.Count; k++) Zones[zone][index].OnZoneDecided((ulong)k, chain[k].ToArray());
+        Pump();
+    }
+
     private void Lock(string zone, LockRequest request)
     {
         if (!Core.Quorum.StepCertificates.TryVerifyLock(request.Commit, Registry, zone, out var body, out var reason)) throw new InvalidOperationException(reason);
@@ -172,7 +210,7 @@ internal sealed class GlobalCluster : IDisposable
             HistoryDigest = ByteString.CopyFrom(SHA256.HashData(Encoding.UTF8.GetBytes(request.Device))), HistoryCount = 3,
         };
         Receipts.Add(receipt);
-        var seq = ++_lockSeq;
+        var seq = Decided(zone, Core.Crypto.Sha256Digest.Of(Core.Execution.SystemEntries.Encode(new SystemEntry { Lock = request.Commit })).ToArray(), TxStatus.System);
         foreach (var node in Zones[zone]) node.OnLockPoint(seq, receipt);
     }
 
@@ -182,6 +220,7 @@ internal sealed class GlobalCluster : IDisposable
         if (!_locked.Remove(request.Device)) return;
         var receipt = new MigrationReceipt { Device = request.Device, Ballot = body.Ballot, Adopt = true, Applied = true, FromZone = body.Order.FromZone, ToZone = zone, HistoryDigest = body.HistoryDigest, HistoryCount = body.HistoryCount };
         Receipts.Add(receipt);
+        Decided(zone, Core.Crypto.Sha256Digest.Of(Core.Execution.SystemEntries.Encode(new SystemEntry { Adopt = request.History })).ToArray(), TxStatus.System);
         foreach (var node in Zones[zone]) node.OnAdopted(receipt);
     }
 

@@ -75,7 +75,7 @@ public class StepCertificatesTests
         Assert.False(StepCertificates.CheckShape(body, cluster.Registry, out var reason));
         Assert.Contains("request_digest", reason);
 
-        var huge = new CertifiedStep { Body = ByteString.CopyFrom(new byte[StepCertificates.BodyBytesMax(cluster.Registry.Protocol) + 1]) };
+        var huge = new CertifiedStep { Body = ByteString.CopyFrom(new byte[StepCertificates.BodyBytesMax(cluster.Registry) + 1]) };
         Assert.False(StepCertificates.TryVerify(huge, cluster.Registry, out _, out reason));
         Assert.Contains("exceeds", reason);
     }

@@ -70,6 +70,7 @@ internal sealed class MemoryState : ICommittedState
     public Dictionary<(string, ulong), DecidedEntry> Log { get; } = new();
     public Dictionary<string, ulong> Next { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, DeviceOwnership> Owners { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, Bytes32> ZoneDigests { get; } = new(StringComparer.Ordinal);
 
     public MemoryState(TestNetwork network)
     {
@@ -82,6 +83,7 @@ internal sealed class MemoryState : ICommittedState
     public bool TryFindDecided(string device, ulong timestamp, out DecidedEntry entry) => Log.TryGetValue((device, timestamp), out entry!);
     public ulong NextSeq(string zone) => Next.TryGetValue(zone, out var next) ? next : 1;
     public DeviceOwnership? Ownership(string device) => Owners.GetValueOrDefault(device);
+    public Bytes32 ZoneDigest(string zone) => ZoneDigests.GetValueOrDefault(zone);
 
     /// <summary>What the verifier host does after persisting a decided batch.</summary>
     public void Apply(DecidedBatch batch)
@@ -92,6 +94,7 @@ internal sealed class MemoryState : ICommittedState
         foreach (var entry in batch.Entries)
             if (entry.Status != TxStatus.Rejected && entry.Timestamp > 0) Log[(entry.Device, entry.Timestamp)] = entry;
         Next[batch.Zone] = batch.Seq + 1;
+        ZoneDigests[batch.Zone] = batch.ZoneDigest;
     }
 
     public void ApplyAll(VerifierCore core)

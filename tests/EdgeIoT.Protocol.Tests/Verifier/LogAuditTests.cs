@@ -57,6 +57,8 @@ public sealed class LogAuditTests : IDisposable
     [InlineData("DELETE FROM batches WHERE seq = 3", "jump")]
     [InlineData("UPDATE txlog SET result = '{\"ok\":true}' WHERE seq = 2 AND pos = 0 AND status = 1", "differs from the replayed")]
     [InlineData("INSERT INTO kv(key, value, version) VALUES ('kv/forged', 'x', 0)", "no committed transaction wrote it")]
+    [InlineData("UPDATE batches SET zone_digest = zeroblob(32) WHERE zone = 'z1' AND seq = 4", "zone z1 batch 4: the stored zone digest")]
+    [InlineData("UPDATE txlog SET tx = CAST(tx || x'20' AS BLOB) WHERE seq = 2 AND pos = 1", "zone z1 batch 2: the stored zone digest")]
     public void The_audit_catches_a_deliberately_corrupted_database(string corruption, string expected)
     {
         using var network = new TestNetwork(kvKeys: 10);

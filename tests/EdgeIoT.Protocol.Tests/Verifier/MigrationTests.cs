@@ -129,6 +129,11 @@ public sealed class MigrationTests : IDisposable
         Assert.Equal(Sha256Digest.Of(request), answer.TxDigest);
         Assert.Equal(VerifierResponse.Committed, VerifierMessages.ToResponse(answer).Status);
         Assert.Equal(TxStatus.Committed, adopted.Entries[1].Status);
+        // The zone's decided-history chain covers system entries by the bytes the zone ordered (the ADOPT
+        // row's log digest is the request's, to answer the device; the chain uses the entry's own).
+        Assert.Equal(ZoneHistoryChain.Next(early.ZoneDigest, adopted.Seq,
+            [(Sha256Digest.Of(adopted.Entries[0].Tx), TxStatus.System), (Sha256Digest.Of(adopted.Entries[1].Tx), TxStatus.Committed)]), adopted.ZoneDigest);
+        Assert.NotEqual(Sha256Digest.Of(adopted.Entries[0].Tx), adopted.Entries[0].TxDigest);
         Assert.Equal("z2", _core.Ownership("d0")!.Zone);
         Assert.Null(_core.Ownership("d0")!.Lock);
 

@@ -34,6 +34,8 @@ public abstract class GlobalScenarioSeedTests(string scenario, ITestOutputHelper
         Assert.True(result.DecidedBatches > 0, "no global transaction executed: the scenario checks nothing");
         Assert.True(result.Metrics["global.moved"] > 0, "no device moved: the data migration went unchecked");
         Assert.True(result.LivenessAnswers > 0, "no migration was answered in the liveness phase");
+        // Lazy checkpoints reach correct gateways, so the checkpoint check compared something with the ground truth.
+        Assert.True(result.Metrics["global.checkpoints_checked"] > 0, "no certified checkpoint reached a correct gateway: the checkpoint check checked nothing");
         AssertEvidence(result);
     }
 
@@ -75,6 +77,19 @@ public sealed class GlobalCrashedZoneScenarioTests(ITestOutputHelper output) : G
 public sealed class GlobalByzantineScenarioTests(ITestOutputHelper output) : GlobalScenarioSeedTests("global-byzantine", output)
 {
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "global.rejected");
+
+    /// <summary>
+    /// Seed 1 has a tampering primary that lies about its zone's history (the same seed the unchecked mode
+    /// fails): its correct members refuse it, and the run keeps every invariant, liveness included.
+    /// </summary>
+    [Fact]
+    public void A_lying_primary_is_refused_by_its_members_and_costs_only_the_checkpoint()
+    {
+        var result = Simulation.Run(Scenario, 1);
+        Positive(result, "global.checkpoint_mismatches");
+        Positive(result, "global.checkpoints_checked");
+        Assert.True(result.LivenessAnswers > 0);
+    }
 }
 
 public sealed class GlobalPoliciesScenarioTests(ITestOutputHelper output) : GlobalScenarioSeedTests("global-policies", output)
@@ -125,6 +140,33 @@ public class GlobalSimulationTests(ITestOutputHelper output)
             }
         }
         Assert.Fail($"unsafe {mode.Name()} went unnoticed for 5 seeds: the global checks are vacuous");
+    }
+
+    /// <summary>
+    /// Members that endorse a checkpoint without checking it against the verifier's notices let a tampering
+    /// primary certify a false zone digest: the checkpoint check (ground truth: the data plane's D_k) catches it.
+    /// </summary>
+    [Fact]
+    public void Checkpoints_endorsed_unchecked_are_caught_by_the_checkpoint_check()
+    {
+        var options = new SimulationOptions { Unsafe = UnsafeMode.CheckpointUnchecked };
+        for (var seed = 1UL; seed <= 5; seed++)
+        {
+            try
+            {
+                Simulation.Run(UnsafeMode.CheckpointUnchecked.ExposingScenario(), seed, options);
+                output.WriteLine($"seed {seed}: no violation");
+            }
+            catch (SimulationFailure failure)
+            {
+                output.WriteLine(failure.Message);
+                Assert.Equal("global-checkpoints", failure.Checker);
+                Assert.Contains("but the verifier's D_", failure.Detail);
+                Assert.Contains("--unsafe checkpoint-unchecked", failure.ReplayCommand);
+                return;
+            }
+        }
+        Assert.Fail("unsafe checkpoint-unchecked went unnoticed for 5 seeds: the checkpoint check is vacuous");
     }
 
     [Fact]
