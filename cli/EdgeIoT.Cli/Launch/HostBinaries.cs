@@ -64,7 +64,7 @@ public sealed class HostBinaries : IHostCommands
     /// <summary>
     /// A gateway's gen0 allocation budget. The workstation GC sizes it from the CPU's cache — tens of MiB
     /// on a server CPU — and a gateway board has little memory: 4 MiB kept the peak resident set of a
-    /// gateway at 100 devices 10 MiB lower (docs/performance.md, "Gateway memory"). The runtime reads this
+    /// gateway at 100 devices 10 MiB lower (docs/performance.md, "Profiles and what we tried"). The runtime reads this
     /// knob from the environment only (runtimeconfig.json has no name for it); README "Deploying" gives
     /// the same line for boards. An operator's own setting wins.
     /// </summary>
