@@ -90,11 +90,8 @@ internal static class GatewayHost
 
         var nodeTask = Task.Factory.StartNew(() => node.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
         var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
-        var ticks = new TickSource(TimeProvider.System, registry.Protocol.TickMs);
-        using var ticker = new Timer(_ =>
-        {
-            if (ticks.TakeDueTicks() is > 0 and var due) node.TryEnqueue(new GatewayInput(Ticks: due));
-        }, null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        using var ticker = new ProtocolTicker(TimeProvider.System, registry.Protocol.TickMs, due => node.TryEnqueue(new GatewayInput(Ticks: due)));
+        node.OnActivity = ticker.OnActivity;
         logger.LogInformation("gateway {Gateway} of zone {Zone} ({Role}) serving", gateway.Id, zone.Id, replica.IsPrimary ? "primary" : "backup");
         HostRuntime.AnnounceReady("gateway", gateway.Id);
         try { await Task.Delay(Timeout.Infinite, stop); }

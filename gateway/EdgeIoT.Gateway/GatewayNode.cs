@@ -75,8 +75,12 @@ internal sealed class GatewayNode
 
     public bool HasGlobal => _global is not null;
 
+    /// <summary>Told of every input but ticks, so the protocol clock runs at full resolution while there is work (<see cref="ProtocolTicker"/>).</summary>
+    public Action? OnActivity { get; set; }
+
     public bool TryEnqueue(in GatewayInput input)
     {
+        if (input.Ticks == 0) OnActivity?.Invoke();
         if (_inputs.Writer.TryWrite(input)) return true;
         Interlocked.Increment(ref InputsDropped);
         return false;
