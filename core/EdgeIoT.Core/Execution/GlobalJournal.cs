@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace EdgeIoT.Core.Execution;
@@ -19,17 +18,8 @@ public sealed record GlobalJournalEntry(
 {
     public const string FileName = "global.jsonl";
 
-    public string ToLine() => JsonSerializer.Serialize(this);
+    public string ToLine() => JsonLines.Line(this);
 
     /// <summary>Entries of a journal; a half-written last line (a crash mid-write) is skipped.</summary>
-    public static IEnumerable<GlobalJournalEntry> Read(string path)
-    {
-        foreach (var line in File.ReadLines(path))
-        {
-            GlobalJournalEntry? entry = null;
-            try { entry = JsonSerializer.Deserialize<GlobalJournalEntry>(line); }
-            catch (JsonException) { }
-            if (entry is not null) yield return entry;
-        }
-    }
+    public static IEnumerable<GlobalJournalEntry> Read(string path) => JsonLines.Read<GlobalJournalEntry>(path);
 }
