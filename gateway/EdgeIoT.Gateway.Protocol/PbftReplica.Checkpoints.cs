@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Execution;
 using EdgeIoT.Core.Quorum;
@@ -51,18 +50,16 @@ public sealed partial class PbftReplica
     private Bytes32? CheckpointDigest(ulong boundary)
     {
         var interval = (ulong)_options.Protocol.CheckpointInterval;
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new Sha256Hasher(stackalloc byte[Sha256Digest.StateBytes]);
         Span<byte> buffer = stackalloc byte[8 + Bytes32.Size];
         for (var seq = boundary - interval + 1; seq <= boundary; seq++)
         {
             if (!_committedDigests.TryGetValue(seq, out var digest)) return null;
             BinaryPrimitives.WriteUInt64BigEndian(buffer, seq);
             digest.CopyTo(buffer[8..]);
-            hash.AppendData(buffer);
+            hash.Append(buffer);
         }
-        Span<byte> result = stackalloc byte[Bytes32.Size];
-        hash.GetHashAndReset(result);
-        return new Bytes32(result);
+        return hash.Finish();
     }
 
     private void OnCheckpoint(int from, Signed signed)

@@ -42,6 +42,19 @@ public class Sha256DigestTests
     }
 
     [Fact]
+    public void Hashing_piece_by_piece_equals_hashing_the_whole()
+    {
+        var data = Enumerable.Range(0, 300).Select(i => (byte)(i * 13)).ToArray();
+        var hash = new Sha256Hasher(stackalloc byte[Sha256Digest.StateBytes]);
+        hash.Append(data.AsSpan(0, 1));
+        hash.Append(data.AsSpan(1, 100));
+        hash.Append(ReadOnlySpan<byte>.Empty);
+        hash.Append(data.AsSpan(101));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), hash.Finish().ToArray());
+        Assert.Equal(Sha256Digest.Of(data), Sha256Digest.OfParts(data.AsSpan(0, 7), data.AsSpan(7, 200), data.AsSpan(207)));
+    }
+
+    [Fact]
     public void Frame_mac_is_HMAC_SHA256_of_both_parts_RFC_4231_case_2()
     {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?", split across the two parts.

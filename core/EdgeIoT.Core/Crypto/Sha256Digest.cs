@@ -5,7 +5,8 @@ namespace EdgeIoT.Core.Crypto;
 /// <summary>SHA-256 (FIPS 180-4) digests as <see cref="Bytes32"/>, computed by libsodium (see <see cref="Sodium"/> for why).</summary>
 public static unsafe class Sha256Digest
 {
-    private static readonly int StateBytes = checked((int)Sodium.crypto_hash_sha256_statebytes());
+    /// <summary>Bytes of an incremental hashing state: <c>stackalloc byte[StateBytes]</c> for a <see cref="Sha256Hasher"/>.</summary>
+    public static readonly int StateBytes = checked((int)Sodium.crypto_hash_sha256_statebytes());
 
     public static Bytes32 Of(ReadOnlySpan<byte> data)
     {
@@ -26,21 +27,11 @@ public static unsafe class Sha256Digest
     /// <summary>SHA-256 of the concatenation <paramref name="first"/> || <paramref name="second"/> || <paramref name="third"/>, without copying them together.</summary>
     public static Bytes32 OfParts(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, ReadOnlySpan<byte> third = default)
     {
-        Span<byte> state = stackalloc byte[StateBytes];
-        Span<byte> hash = stackalloc byte[Bytes32.Size];
-        fixed (byte* s = state)
-        fixed (byte* a = first)
-        fixed (byte* b = second)
-        fixed (byte* c = third)
-        fixed (byte* h = hash)
-        {
-            Sodium.crypto_hash_sha256_init(s);
-            Sodium.crypto_hash_sha256_update(s, a, (ulong)first.Length);
-            Sodium.crypto_hash_sha256_update(s, b, (ulong)second.Length);
-            Sodium.crypto_hash_sha256_update(s, c, (ulong)third.Length);
-            Sodium.crypto_hash_sha256_final(s, h);
-        }
-        return new Bytes32(hash);
+        var hash = new Sha256Hasher(stackalloc byte[StateBytes]);
+        hash.Append(first);
+        hash.Append(second);
+        hash.Append(third);
+        return hash.Finish();
     }
 
     /// <summary>
@@ -49,21 +40,47 @@ public static unsafe class Sha256Digest
     /// </summary>
     public static Bytes32 OfList(IReadOnlyList<Bytes32> items)
     {
-        Span<byte> state = stackalloc byte[StateBytes];
+        var hash = new Sha256Hasher(stackalloc byte[StateBytes]);
         Span<byte> buffer = stackalloc byte[Bytes32.Size];
-        fixed (byte* s = state)
-        fixed (byte* b = buffer)
+        BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)items.Count);
+        hash.Append(buffer[..4]);
+        foreach (var item in items)
         {
-            Sodium.crypto_hash_sha256_init(s);
-            BinaryPrimitives.WriteUInt32BigEndian(buffer, (uint)items.Count);
-            Sodium.crypto_hash_sha256_update(s, b, 4);
-            foreach (var item in items)
-            {
-                item.CopyTo(buffer);
-                Sodium.crypto_hash_sha256_update(s, b, Bytes32.Size);
-            }
-            Sodium.crypto_hash_sha256_final(s, b);
+            item.CopyTo(buffer);
+            hash.Append(buffer);
         }
-        return new Bytes32(buffer);
+        return hash.Finish();
+    }
+}
+
+/// <summary>
+/// Incremental SHA-256 over a caller-provided state (<c>stackalloc byte[Sha256Digest.StateBytes]</c>), so
+/// a chain or a list hashes piece by piece with no allocation and one libsodium call per piece.
+/// </summary>
+public unsafe ref struct Sha256Hasher
+{
+    private readonly Span<byte> _state;
+
+    public Sha256Hasher(Span<byte> state)
+    {
+        if (state.Length < Sha256Digest.StateBytes) throw new ArgumentException($"a SHA-256 state needs {Sha256Digest.StateBytes} bytes", nameof(state));
+        _state = state;
+        fixed (byte* s = _state) Sodium.crypto_hash_sha256_init(s);
+    }
+
+    public readonly void Append(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* s = _state)
+        fixed (byte* d = data)
+            Sodium.crypto_hash_sha256_update(s, d, (ulong)data.Length);
+    }
+
+    public readonly Bytes32 Finish()
+    {
+        Span<byte> digest = stackalloc byte[Bytes32.Size];
+        fixed (byte* s = _state)
+        fixed (byte* d = digest)
+            Sodium.crypto_hash_sha256_final(s, d);
+        return new Bytes32(digest);
     }
 }

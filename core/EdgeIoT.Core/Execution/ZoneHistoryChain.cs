@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Wire;
 
@@ -27,21 +26,20 @@ public static class ZoneHistoryChain
     /// <summary>D_k from D_{k-1} and batch k's entries (tx digest, status), in batch order.</summary>
     public static Bytes32 Next(in Bytes32 previous, ulong seq, IEnumerable<(Bytes32 TxDigest, TxStatus Status)> entries)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new Sha256Hasher(stackalloc byte[Sha256Digest.StateBytes]);
         Span<byte> buffer = stackalloc byte[Bytes32.Size + 1];
-        hash.AppendData(Domain);
+        hash.Append(Domain);
         previous.CopyTo(buffer);
-        hash.AppendData(buffer[..Bytes32.Size]);
+        hash.Append(buffer[..Bytes32.Size]);
         BinaryPrimitives.WriteUInt64BigEndian(buffer, seq);
-        hash.AppendData(buffer[..8]);
+        hash.Append(buffer[..8]);
         foreach (var (digest, status) in entries)
         {
             digest.CopyTo(buffer);
             // Statuses are small protobuf enum values (0-4); one byte keeps the encoding fixed-width.
             buffer[Bytes32.Size] = checked((byte)status);
-            hash.AppendData(buffer);
+            hash.Append(buffer);
         }
-        hash.GetHashAndReset(buffer[..Bytes32.Size]);
-        return new Bytes32(buffer[..Bytes32.Size]);
+        return hash.Finish();
     }
 }
