@@ -16,7 +16,10 @@ try
     using var key = KeyFile.Read(config.Resolve(config.KeyFile));
     var core = new ExecutorCore(registry, member.Index, key, new ApplicationSet(registry.Applications), ExecutorFaults.FromName(config.Byzantine));
 
-    var builder = WebApplication.CreateSlimBuilder();
+    // The content root is the binaries' folder, which nothing writes to: by default it is the working
+    // directory (the network folder under `edgeiot up`), and the host watches it recursively for
+    // appsettings changes, so every log line and SQLite page any process wrote woke this one.
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
     builder.Logging.ClearProviders();
     builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
     builder.Logging.SetMinimumLevel(LogLevels.Parse(config.LogLevel));

@@ -13,7 +13,10 @@ public static class VerifierHost
 {
     public static async Task<int> RunAsync(ProcessConfig config, NetworkRegistry registry, SigningKey key, CancellationToken stop)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The content root is the binaries' folder, which nothing writes to: by default it is the working
+        // directory (the network folder under `edgeiot up`), and the host watches it recursively for
+        // appsettings changes, so every log line and SQLite page any process wrote woke this one.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.SetMinimumLevel(LogLevels.Parse(config.LogLevel));
