@@ -58,6 +58,12 @@ public sealed class VerifierClient(HttpClient http, Uri verifierBase, ILogger lo
             {
                 logger.LogDebug("verifier unreachable ({Message}); retrying in {DelayMs} ms", e.Message, delayMs);
             }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // The HTTP client's own timeout: a verifier too slow to answer is a transport fault like
+                // a refused connection, not a bug — retry until the deadline.
+                logger.LogDebug("verifier did not answer within {TimeoutS} s; retrying in {DelayMs} ms", http.Timeout.TotalSeconds, delayMs);
+            }
             if (DateTime.UtcNow >= until) throw new TimeoutException($"verifier at {uri} did not accept the request within {deadline.TotalSeconds:0} s");
             await Task.Delay(delayMs, ct);
             delayMs = Math.Min(delayMs * 2, 2000);

@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Sockets;
+using EdgeIoT.Functions;
+using EdgeIoT.Wire;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeIoT.Integration.Tests.Net;
+
+/// <summary>The executor's verifier client treats a verifier that accepts but never answers as a transport fault.</summary>
+public sealed class VerifierClientTests
+{
+    [Fact]
+    public async Task A_verifier_that_never_answers_is_retried_until_the_deadline_then_reported_as_a_timeout()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = new System.Collections.Concurrent.ConcurrentQueue<Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            try { while (true) accepted.Enqueue(await listener.AcceptSocketAsync()); } // accept, read nothing, answer nothing
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        });
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
+        var client = new VerifierClient(http, new Uri($"http://127.0.0.1:{port}"), NullLogger.Instance);
+
+        var error = await Record.ExceptionAsync(() => client.SendVerifyAsync(new Signed(), TimeSpan.FromSeconds(1), CancellationToken.None));
+
+        Assert.IsType<TimeoutException>(error); // ExecuteEndpoint turns it into 502, not an unhandled 500
+        Assert.True(accepted.Count >= 2, $"the client tried {accepted.Count} time(s); a silent verifier is retried");
+        listener.Stop();
+        await accepting;
+        foreach (var socket in accepted) socket.Dispose();
+    }
+}
