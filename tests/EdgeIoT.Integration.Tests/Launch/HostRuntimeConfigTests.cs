@@ -41,6 +41,17 @@ public sealed class HostRuntimeConfigTests
         Assert.False(quick.GetBoolean());
     }
 
+    [Fact]
+    public void Gateways_run_without_tiered_pgo()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "EdgeIoT.Gateway.runtimeconfig.json");
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.True(properties.TryGetProperty("System.Runtime.TieredPGO", out var pgo), $"{path} does not set TieredPGO");
+        Assert.False(pgo.GetBoolean()); // an instrumented copy of every hot method costs a gateway 2-4 MiB
+    }
+
     [Theory]
     [InlineData("executor", "e0", "EDGEIOT-READY executor")]
     [InlineData("verifier", NetworkLayout.VerifierId, "resuming at k_max")] // no broker here: the verifier waits for it after this line
