@@ -48,7 +48,7 @@ internal sealed class RunningNetwork : IAsyncDisposable
         var dir = new TempDir();
         var layout = LocalNetworkProvisioner.Provision(spec, dir.Sub("net"));
         beforeStart?.Invoke(layout);
-        var network = new LocalNetwork(layout.Root, new HostBinaries(HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!, BuildConfiguration()));
+        var network = new LocalNetwork(layout.Root, TestNetworks.ThisBuild());
         var running = new RunningNetwork(dir, layout, network);
         try
         {
@@ -62,9 +62,6 @@ internal sealed class RunningNetwork : IAsyncDisposable
         }
         return running;
     }
-
-    /// <summary>The configuration this test assembly was built in (artifacts/bin/&lt;project&gt;/&lt;configuration&gt;/).</summary>
-    private static string BuildConfiguration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name.ToLowerInvariant();
 
     /// <summary>Attaches SDK clients for the first <paramref name="count"/> registered devices, sharing a few MQTT connections.</summary>
     public async Task<List<DeviceClient>> DevicesAsync(int count, int connections = 4, DeviceClientOptions? options = null)

@@ -26,10 +26,8 @@ public sealed class BenchCommandTests(ITestOutputHelper log) : IDisposable
     [Fact]
     public async Task Smoke_run_of_ordering_and_q8_writes_a_result_per_run_a_csv_and_a_plot()
     {
-        var repo = HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name.ToLowerInvariant();
         var results = _temp.Sub("results");
-        var app = new CliApp(_out, _err, () => new HostBinaries(repo, configuration), new LaunchOptions { ReadyTimeout = TimeSpan.FromSeconds(60) });
+        var app = new CliApp(_out, _err, TestNetworks.ThisBuild, new LaunchOptions { ReadyTimeout = TimeSpan.FromSeconds(60) });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 
         var code = await app.RunAsync(["bench", "--smoke", "--only", "ORDERING,Q8", "--results", results, "--work-dir", _temp.Sub("work"),

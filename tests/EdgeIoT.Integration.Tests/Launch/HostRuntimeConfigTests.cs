@@ -11,6 +11,14 @@ namespace EdgeIoT.Integration.Tests.Launch;
 /// </summary>
 public sealed class HostRuntimeConfigTests
 {
+    /// <summary>A host's runtimeconfig.json properties; the test's output folder holds every host's (they are project references).</summary>
+    private static JsonElement ConfigProperties(string project, out string path)
+    {
+        path = Path.Combine(AppContext.BaseDirectory, project + ".runtimeconfig.json");
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        return json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").Clone();
+    }
+
     [Theory]
     [InlineData("EdgeIoT.Gateway")]
     [InlineData("EdgeIoT.Verifier")]
@@ -18,10 +26,7 @@ public sealed class HostRuntimeConfigTests
     [InlineData("EdgeIoT.DeviceSim")]
     public void Every_host_runs_with_the_workstation_gc(string project)
     {
-        // The test's output folder holds every host's runtimeconfig (they are project references).
-        var path = Path.Combine(AppContext.BaseDirectory, project + ".runtimeconfig.json");
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        var properties = ConfigProperties(project, out var path);
 
         Assert.True(properties.TryGetProperty("System.GC.Server", out var server), $"{path} does not set System.GC.Server");
         Assert.False(server.GetBoolean(), $"{project} runs with the server GC (a heap and a GC thread per core)");
@@ -33,9 +38,7 @@ public sealed class HostRuntimeConfigTests
     [InlineData("EdgeIoT.DeviceSim")]
     public void The_web_hosts_and_the_device_simulator_compile_optimized_at_once(string project)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, project + ".runtimeconfig.json");
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        var properties = ConfigProperties(project, out var path);
 
         Assert.True(properties.TryGetProperty("System.Runtime.TieredCompilation.QuickJit", out var quick), $"{path} does not turn quick JIT off");
         Assert.False(quick.GetBoolean());
@@ -44,9 +47,7 @@ public sealed class HostRuntimeConfigTests
     [Fact]
     public void Gateways_run_without_tiered_pgo()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "EdgeIoT.Gateway.runtimeconfig.json");
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        var properties = json.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        var properties = ConfigProperties("EdgeIoT.Gateway", out var path);
 
         Assert.True(properties.TryGetProperty("System.Runtime.TieredPGO", out var pgo), $"{path} does not set TieredPGO");
         Assert.False(pgo.GetBoolean()); // an instrumented copy of every hot method costs a gateway 2-4 MiB
@@ -59,9 +60,7 @@ public sealed class HostRuntimeConfigTests
     {
         using var dir = new TempDir();
         var layout = TestNetworks.Provision(dir.Sub("net"));
-        var repo = HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name.ToLowerInvariant();
-        var command = new HostBinaries(repo, configuration).For(role, id, layout.Config(id), []);
+        var command = TestNetworks.ThisBuild().For(role, id, layout.Config(id), []);
         var start = new ProcessStartInfo(command.FileName, command.Arguments)
         {
             WorkingDirectory = layout.Root, // as `edgeiot up` starts it

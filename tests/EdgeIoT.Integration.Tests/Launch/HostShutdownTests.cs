@@ -18,9 +18,7 @@ public sealed class HostShutdownTests
     {
         using var dir = new TempDir();
         var layout = TestNetworks.Provision(dir.Sub("net"));
-        var repo = HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name.ToLowerInvariant();
-        var command = new HostBinaries(repo, configuration).For(role, id, layout.Config(id), []);
+        var command = TestNetworks.ThisBuild().For(role, id, layout.Config(id), []);
         var start = new ProcessStartInfo(command.FileName, command.Arguments)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,

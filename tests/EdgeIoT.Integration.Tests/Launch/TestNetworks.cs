@@ -1,3 +1,4 @@
+using EdgeIoT.Cli.Launch;
 using EdgeIoT.Provisioning;
 
 namespace EdgeIoT.Integration.Tests.Launch;
@@ -10,6 +11,13 @@ internal static class TestNetworks
     // there after it was checked free, and a gateway would then fail to listen on it.
     private const int BasePortMin = 20000, BasePortMax = 32000;
     private static int _nextBasePort = BasePortMin + Random.Shared.Next(0, 80) * 100;
+
+    /// <summary>
+    /// The hosts of this build: the repository above the test's output folder, in the configuration the
+    /// tests were built in (artifacts/bin/&lt;project&gt;/&lt;configuration&gt;/).
+    /// </summary>
+    public static HostBinaries ThisBuild() =>
+        new(HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!, new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name.ToLowerInvariant());
 
     public static NetworkLayout Provision(string dir, int zones = 1, int devices = 5) =>
         LocalNetworkProvisioner.Provision(new LocalNetworkSpec { Zones = zones, Devices = devices, BasePort = FreeBasePort(zones) }, dir);
