@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using EdgeIoT.Cli.Launch;
 using EdgeIoT.Provisioning;
 
 namespace EdgeIoT.Integration.Tests.Launch;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using EdgeIoT.Cli.Launch;
 using EdgeIoT.Provisioning;
 
 namespace EdgeIoT.Integration.Tests.Launch;
