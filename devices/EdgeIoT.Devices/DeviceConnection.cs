@@ -42,7 +42,9 @@ public sealed class DeviceConnection : IAsyncDisposable
         var error = Topics.DeviceError(device.Identity.Id);
         _byResponseTopic[response] = device;
         _byErrorTopic[error] = device;
-        await _mqtt.SubscribeAsync(response, 1, ct);
+        // QoS 0: the session is clean, so QoS 1 would add a PUBACK per response without surviving a
+        // broken connection any better; a lost response is recovered by asking the verifier.
+        await _mqtt.SubscribeAsync(response, 0, ct);
         await _mqtt.SubscribeAsync(error, 0, ct);
     }
 

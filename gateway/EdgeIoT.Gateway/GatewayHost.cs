@@ -85,8 +85,12 @@ internal static class GatewayHost
 
         mqtt.MessageReceived = ingress.OnMqttMessage;
         await mqtt.ConnectAsync(stop);
-        await mqtt.SubscribeAsync(topics.ZoneNotices(zone.Id), 1, stop);
-        await mqtt.SubscribeAsync(topics.ZoneTransactions(zone.Id), 1, stop);
+        // QoS 0 on the way to the gateway: its session is clean, so a QoS 1 delivery promises nothing the
+        // TCP connection does not (unacknowledged messages die with the session), yet costs a PUBACK per
+        // transaction per gateway that the broker must read and match. A transaction lost with a broken
+        // connection reaches a backup in the PRE-PREPARE and the primary through the device's retry.
+        await mqtt.SubscribeAsync(topics.ZoneNotices(zone.Id), 0, stop);
+        await mqtt.SubscribeAsync(topics.ZoneTransactions(zone.Id), 0, stop);
 
         var nodeTask = Task.Factory.StartNew(() => node.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
         var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
