@@ -42,6 +42,7 @@ public class DeterminismTests
         Assert.Equal("liveness", failure.Checker);
     }
 
-    /// <summary>A seed whose split k is reached before the heal (most are).</summary>
-    private const ulong ForcedLivenessSeed = 1;
+    /// <summary>A seed whose split k is reached before the heal (about half are; `edgeiot sim --seeds 20
+    /// --scenario conflicting-clients-silent-executor --force-liveness` lists them).</summary>
+    private const ulong ForcedLivenessSeed = 4;
 }

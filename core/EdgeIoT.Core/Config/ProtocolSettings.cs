@@ -20,9 +20,10 @@ public sealed class ProtocolSettings
     /// Adaptive batching: the primary cuts a partial batch on its timer only while fewer than this many
     /// batches are undecided. Under load, requests then gather into larger batches instead of paying the
     /// per-batch cost (signatures, HTTP requests, a SQL commit) many times; full batches go regardless,
-    /// up to the window.
+    /// up to the window. 1: a partial batch goes only when everything before it is decided; an idle
+    /// zone still proposes after the batch timer (docs/performance.md, "Batching under load").
     /// </summary>
-    public int PartialBatchesInFlightMax { get; set; } = 4;
+    public int PartialBatchesInFlightMax { get; set; } = 1;
     /// <summary>Requests a primary queues before it refuses more with "overloaded".</summary>
     public int PendingRequestsMax { get; set; } = 20_000;
     /// <summary>The protocol cores' clock resolution: hosts call Tick() every TickMs.</summary>

@@ -23,7 +23,10 @@ public class PbftReplicaTests
         {
             var cluster = new ReplicaCluster(network, seed);
             foreach (var request in Requests(network, cluster, 35)) cluster.ProposeToAll(request);
-            cluster.Tick(10); // the partial fourth batch goes out on its timer
+            cluster.Run();
+            // The partial fourth batch waits while full ones are undecided (adaptive batching), then goes on its timer.
+            foreach (var full in cluster.Committed[0].OrderBy(c => c.Seq).ToList()) cluster.DecideEverywhere(full.Seq, full.TxDigests);
+            cluster.Tick(10);
             cluster.Run();
 
             for (var r = 0; r < 4; r++)
@@ -54,6 +57,31 @@ public class PbftReplicaTests
         cluster.Tick(1);
         cluster.Run();
         Assert.Equal(3, Assert.Single(cluster.Committed[0]).Batch.Txs.Count);
+    }
+
+    [Fact]
+    public void Under_load_a_partial_batch_gathers_requests_until_the_batch_before_it_is_decided()
+    {
+        using var network = Network(batchSize: 10, batchTimeoutMs: 2);
+        var cluster = new ReplicaCluster(network);
+        var requests = Requests(network, cluster, 8).ToList();
+        foreach (var request in requests.Take(2)) cluster.ProposeToAll(request);
+        cluster.Tick(2);
+        cluster.Run();
+        // An idle zone: the partial batch goes on its timer.
+        var first = Assert.Single(cluster.Committed[0]);
+        Assert.Equal(2, first.Batch.Txs.Count);
+
+        foreach (var request in requests.Skip(2)) cluster.ProposeToAll(request);
+        cluster.Tick(20);
+        cluster.Run();
+        // Batch 1 is undecided: the next requests wait however long their timer has run, and gather.
+        Assert.Single(cluster.Committed[0]);
+        Assert.Equal(6, cluster.Replicas[0].PendingCount);
+
+        cluster.DecideEverywhere(1, first.TxDigests);
+        cluster.Run();
+        Assert.Equal(6, cluster.Committed[0].Single(c => c.Seq == 2).Batch.Txs.Count);
     }
 
     [Fact]
