@@ -27,6 +27,10 @@ public sealed class ConflictTests(ITestOutputHelper output)
     {
         spec.Protocol.Spawning = spawning;
         spec.Protocol.ConflictAvoidance = avoidance;
+        // Twenty devices never fill a batch, and by default a partial batch waits until the one before
+        // it is decided, so batches would never overlap and nothing could conflict. Let four overlap,
+        // as a loaded zone's full batches do.
+        spec.Protocol.PartialBatchesInFlightMax = 4;
         return ConflictProvisioning.Apply(spec, ConflictPercent).Spec;
     };
 
