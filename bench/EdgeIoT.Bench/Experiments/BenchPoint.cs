@@ -14,6 +14,11 @@ public sealed record SystemParams
     /// <summary>n_E; f_E is (n_E - 1) / 2 (serverlessbft: 2 f_E + 1 executors without conflicts).</summary>
     public int Executors { get; init; } = 3;
     public int BatchSizeMax { get; init; } = 100;
+    /// <summary>
+    /// Partial batches the primary lets be undecided at once (<c>protocol.partialBatchesInFlightMax</c>);
+    /// null: the default (1). Q7 also runs with 4, where a light load overlaps batches and conflicts abort.
+    /// </summary>
+    public int? PartialBatchesInFlightMax { get; init; }
     /// <summary>SHA-256 rounds of synthetic work per transaction (Q4); 0 is the plain kv mix.</summary>
     public int WorkRounds { get; init; }
     public int ConflictPercent { get; init; }
@@ -73,6 +78,7 @@ public sealed record BenchPoint(string Series, double X, PointKind Kind)
             ["executor_delays_ms"] = System.ExecutorDelaysMs, ["regions"] = System.Regions, ["gateway_cores"] = System.GatewayCores,
             ["zones"] = System.Zones, ["global_percent"] = System.GlobalPercent, ["leader"] = System.Leader, ["gateway_regions"] = System.GatewayRegions,
             ["paper_placement"] = System.PaperPlacement, ["workload"] = System.Workload, ["presign"] = System.Presign,
+            ["partial_batches_in_flight_max"] = System.PartialBatchesInFlightMax,
         }
         : new()
         {

@@ -27,7 +27,7 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
             {
                 // Without conflicts n_E = 2 f_E + 1; with them `up` has already raised n_E to 3 f_E + 1.
                 FaultyExecutors = p.ConflictPercent > 0 ? spec.FaultyExecutors : Math.Max(0, (spec.Executors - 1) / 2),
-                Protocol = WithBatch(spec.Protocol, p.BatchSizeMax),
+                Protocol = WithBatching(spec.Protocol, p),
             },
             Hosts = inner => new BenchHostCommands(inner, p.ExecutorDelaysMs, p.GatewayCores),
             SimulatorArguments = SimulatorArguments(p, seconds, warmupSeconds),
@@ -65,10 +65,12 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
         .. p.WorkRounds > 0 ? new[] { "--work-rounds", Inv(p.WorkRounds) } : [],
     ];
 
-    private static Core.Config.ProtocolSettings WithBatch(Core.Config.ProtocolSettings settings, int batch)
+    /// <summary>The point's batching knobs over the network's protocol settings.</summary>
+    public static Core.Config.ProtocolSettings WithBatching(Core.Config.ProtocolSettings settings, SystemParams p)
     {
-        settings.BatchSizeMax = batch;
-        settings.PendingRequestsMax = Math.Max(settings.PendingRequestsMax, batch);
+        settings.BatchSizeMax = p.BatchSizeMax;
+        settings.PendingRequestsMax = Math.Max(settings.PendingRequestsMax, p.BatchSizeMax);
+        if (p.PartialBatchesInFlightMax is { } partial) settings.PartialBatchesInFlightMax = partial;
         return settings;
     }
 }

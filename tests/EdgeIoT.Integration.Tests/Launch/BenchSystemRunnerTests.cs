@@ -48,4 +48,17 @@ public sealed class BenchSystemRunnerTests
         Assert.DoesNotContain("--zone-delays", args);
         Assert.Equal("--presign", SystemRunner.SimulatorArguments(ServerlessBftExperiments.Q1.Full[0].System!, 30, 5)[0]);
     }
+
+    [Fact]
+    public void Q7_runs_each_conflict_share_with_the_default_batching_and_with_overlapping_batches()
+    {
+        var points = ServerlessBftExperiments.Q7.Full;
+        Assert.Equal(points.Where(p => p.Series == "servbft-4").Select(p => p.X), points.Where(p => p.Series == "servbft-4-overlap").Select(p => p.X));
+
+        var overlap = SystemRunner.WithBatching(new Core.Config.ProtocolSettings(), points.First(p => p.Series == "servbft-4-overlap").System!);
+        var standard = SystemRunner.WithBatching(new Core.Config.ProtocolSettings(), points.First(p => p.Series == "servbft-4").System!);
+
+        Assert.Equal((4, 1), (overlap.PartialBatchesInFlightMax, standard.PartialBatchesInFlightMax));
+        Assert.Equal(4, points.First(p => p.Series == "servbft-4-overlap").Params()["partial_batches_in_flight_max"]);
+    }
 }
