@@ -24,6 +24,15 @@ public sealed class GatewayIngressCore
     private readonly PeerMessageAuthenticator _authenticator;
     private readonly VerifiedTxCache _verified;
 
+    /// <summary>
+    /// Digests of admitted transactions a backup remembers for the PRE-PREPARE that will carry them. A
+    /// transaction is proposed moments after it arrives, so at least 8,192 later admissions — seconds at
+    /// this machine's peak — is plenty; forgetting costs one re-verification. The bound used to grow with
+    /// the window times the batch size (1.28 million digests at batches of 5,000), and at large batches
+    /// the cache held every transaction of a run (docs/performance.md, gateway memory).
+    /// </summary>
+    public const int VerifiedCacheCapacity = 16_384;
+
     public GatewayIngressCore(NetworkRegistry registry, ZoneInfo zone, DevicePlacement? placement = null)
     {
         _registry = registry;
@@ -31,7 +40,7 @@ public sealed class GatewayIngressCore
         Placement = placement ?? new DevicePlacement(registry);
         _admission = new TxAdmission(registry, zone.Id, Placement);
         _authenticator = new PeerMessageAuthenticator(zone, registry.Verifier.Key, registry.Protocol);
-        _verified = new VerifiedTxCache(4 * registry.Protocol.WindowBatches * registry.Protocol.BatchSizeMax);
+        _verified = new VerifiedTxCache(VerifiedCacheCapacity);
     }
 
     public DeviceProgress Progress { get; } = new();
