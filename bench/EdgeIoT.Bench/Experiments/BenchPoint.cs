@@ -16,7 +16,7 @@ public sealed record SystemParams
     public int BatchSizeMax { get; init; } = 100;
     /// <summary>
     /// Partial batches the primary lets be undecided at once (<c>protocol.partialBatchesInFlightMax</c>);
-    /// null: the default (1). Q7 also runs with 4, where a light load overlaps batches and conflicts abort.
+    /// null: the protocol's default. Q7 also runs with 4, where a light load overlaps batches and conflicts abort.
     /// </summary>
     public int? PartialBatchesInFlightMax { get; init; }
     /// <summary>SHA-256 rounds of synthetic work per transaction (Q4); 0 is the plain kv mix.</summary>

@@ -42,11 +42,13 @@ public static class ServerlessBftExperiments
         [System("servbft-4", 1, Standard with { GatewayCores = 1 }), System("servbft-4", 2, Standard with { GatewayCores = 2 })],
         [System("servbft-4", 1, Standard with { GatewayCores = 1, Devices = 10 })]);
 
+    private static readonly int[] ConflictShares = [0, 10, 20, 30, 40, 50];
+
     public static Experiment Q7 { get; } = new("Q7", "Conflicting transactions", "serverlessbft Fig. 6 (xi)-(xii)", "conflicting transactions (%)",
         // Two series: the default, where a light load's partial batches are decided one after another and
         // cannot conflict, and batches overlapping as in the paper (4 partial batches in flight).
-        [.. new[] { 0, 10, 20, 30, 40, 50 }.Select(c => System("servbft-4", c, Standard with { ConflictPercent = c })),
-         .. new[] { 0, 10, 20, 30, 40, 50 }.Select(c => System("servbft-4-overlap", c, Standard with { ConflictPercent = c, PartialBatchesInFlightMax = 4 }))],
+        [.. ConflictShares.Select(c => System("servbft-4", c, Standard with { ConflictPercent = c })),
+         .. ConflictShares.Select(c => System("servbft-4-overlap", c, Standard with { ConflictPercent = c, PartialBatchesInFlightMax = 4 }))],
         [System("servbft-4", 10, Standard with { ConflictPercent = 10, Devices = 10 })]);
 
     /// <summary>Shim sizes of §9.8 that fit this machine.</summary>
