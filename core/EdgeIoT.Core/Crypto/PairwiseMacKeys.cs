@@ -42,7 +42,7 @@ public static unsafe class PairwiseMacKeys
             first.CopyTo(salt);
             second.CopyTo(salt[Bytes32.Size..]);
             var key = new byte[KeySize];
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, shared, key, salt, context);
+            HkdfSha256.DeriveKey(shared, key, salt, context);
             return key;
         }
         finally

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using EdgeIoT.Core.Config;
 using EdgeIoT.Core.Crypto;
@@ -131,33 +130,33 @@ public sealed class GlobalMetadata : IGlobalMetadata
         var input = new byte[32 + line.Length];
         _chain.CopyTo(input, 0);
         line.CopyTo(input, 32);
-        _chain = SHA256.HashData(input);
+        _chain = Sha256Digest.Of(input).ToArray();
         return (allowed, reason, detail);
     }
 
     public Bytes32 Digest()
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var number = new byte[8];
-        void Text(string s)
+        var hash = new Sha256Hasher(stackalloc byte[Sha256Digest.StateBytes]);
+        Span<byte> number = stackalloc byte[8];
+        static void Text(Sha256Hasher hash, Span<byte> number, string s)
         {
             var bytes = Encoding.UTF8.GetBytes(s);
             BinaryPrimitives.WriteInt64BigEndian(number, bytes.Length);
-            hash.AppendData(number);
-            hash.AppendData(bytes);
+            hash.Append(number);
+            hash.Append(bytes);
         }
-        void Number(ulong n)
+        static void Number(Sha256Hasher hash, Span<byte> number, ulong n)
         {
             BinaryPrimitives.WriteUInt64BigEndian(number, n);
-            hash.AppendData(number);
+            hash.Append(number);
         }
-        Text("edgeiot/v1/global-metadata");
-        foreach (var (device, zone) in _zoneOf) { Text(device); Text(zone); }
-        foreach (var (zone, count) in _perZone) { Text(zone); Number((ulong)count); }
-        Number(HistoryCount);
-        Number(Allowed);
-        foreach (var (reason, count) in _refused) { Text(reason); Number(count); }
-        hash.AppendData(_chain);
-        return new Bytes32(hash.GetHashAndReset());
+        Text(hash, number, "edgeiot/v1/global-metadata");
+        foreach (var (device, zone) in _zoneOf) { Text(hash, number, device); Text(hash, number, zone); }
+        foreach (var (zone, count) in _perZone) { Text(hash, number, zone); Number(hash, number, (ulong)count); }
+        Number(hash, number, HistoryCount);
+        Number(hash, number, Allowed);
+        foreach (var (reason, count) in _refused) { Text(hash, number, reason); Number(hash, number, count); }
+        hash.Append(_chain);
+        return hash.Finish();
     }
 }
