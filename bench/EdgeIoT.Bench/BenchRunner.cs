@@ -44,7 +44,8 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
     public const int DefaultBasePort = 24000;
 
     public static double EstimateSeconds(IReadOnlyList<Experiment> experiments, BenchOptions options) =>
-        experiments.Sum(e => e.Points(options.Smoke).Sum(p => (options.Seconds ?? e.Seconds(options.Smoke)) + (p.Kind == PointKind.System ? e.SystemOverheadSeconds : 3)));
+        experiments.Sum(e => e.Points(options.Smoke).Sum(p => (options.Seconds ?? e.Seconds(options.Smoke)) + (p.Kind == PointKind.System ? e.SystemOverheadSeconds : 3))
+            + (e.FollowUp is null ? 0 : (options.Seconds ?? e.Seconds(options.Smoke)) + e.SystemOverheadSeconds));
 
     /// <summary>Ports a point uses from its base: the port plan of its network, or one per cluster node and the clients.</summary>
     public static int PortsNeeded(BenchPoint point) => point.Kind == PointKind.System
@@ -65,8 +66,8 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         {
             var runs = new List<RunResult>();
             var points = experiment.Points(options.Smoke);
-            await log.WriteLineAsync($"== {experiment.Id}: {experiment.Title} ({experiment.PaperFigure}), {points.Count} point(s)");
-            foreach (var point in points)
+            await log.WriteLineAsync($"== {experiment.Id}: {experiment.Title} ({experiment.PaperFigure}), {points.Count + (experiment.FollowUp is null ? 0 : 1)} point(s)");
+            foreach (var point in FollowedUp(experiment, points, runs))
             {
                 ct.ThrowIfCancellationRequested();
                 var seconds = options.Seconds ?? experiment.Seconds(options.Smoke);
@@ -87,6 +88,13 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         ResultFiles.WriteAtomically(Path.Combine(files.Root, "summary.csv"), "experiment," + ResultFiles.Csv([]).TrimEnd() + "\n" +
             string.Concat(experiments.SelectMany(e => ResultFiles.Csv(all.Where(r => r.Experiment == e.Id)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => $"{e.Id},{line}\n"))));
         return all;
+    }
+
+    /// <summary>The experiment's points, then its follow-up point computed from their results (if any).</summary>
+    private static IEnumerable<BenchPoint> FollowedUp(Experiment experiment, IReadOnlyList<BenchPoint> points, List<RunResult> runs)
+    {
+        foreach (var point in points) yield return point;
+        if (experiment.FollowUp?.Invoke(runs) is { } followUp) yield return followUp;
     }
 
     private async Task<RunResult> RunPointAsync(Experiment experiment, BenchPoint point, double seconds, double warmup, int basePort, BenchOptions options, CancellationToken ct)
@@ -210,7 +218,7 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
         };
     }
 
-    /// <summary>Pre-signed transactions per device for a run: the budget's share, plus a margin.</summary>
-    public static int PresignPerDevice(int devices, double seconds) =>
-        Math.Min(EdgeIoT.Bench.Experiments.SystemLimits.PresignPerDeviceMax, (int)Math.Ceiling(PresignTpsBudget * seconds / devices) + 16);
+    /// <summary>Pre-signed transactions per device for a run: the budget's share (or the point's rate's, when lower), plus a margin.</summary>
+    public static int PresignPerDevice(int devices, double seconds, int? rateTps = null) =>
+        Math.Min(EdgeIoT.Bench.Experiments.SystemLimits.PresignPerDeviceMax, (int)Math.Ceiling(Math.Min(PresignTpsBudget, rateTps ?? PresignTpsBudget) * seconds / devices) + 16);
 }

@@ -5,7 +5,7 @@ using EdgeIoT.Core.Hosting;
 using EdgeIoT.DeviceSim;
 using EdgeIoT.Devices;
 
-const string Usage = "EdgeIoT.DeviceSim --config devicesim.json [--workload kv|ledger|telemetry|mixed] [--devices N] [--seconds S] [--transactions-per-device N] [--connections C] [--warmup-seconds W] [--seed N] [--conflict PCT] [--declare-rw] [--presign N] [--work-rounds R] [--parent-watch]";
+const string Usage = "EdgeIoT.DeviceSim --config devicesim.json [--workload kv|ledger|telemetry|mixed] [--devices N] [--seconds S] [--transactions-per-device N] [--connections C] [--warmup-seconds W] [--seed N] [--conflict PCT] [--declare-rw] [--presign N] [--work-rounds R] [--rate TPS] [--parent-watch]";
 try
 {
     var arguments = HostRuntime.Parse(args, Usage);

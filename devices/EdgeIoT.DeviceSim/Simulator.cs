@@ -89,10 +89,12 @@ internal static class Simulator
                 catch (OperationCanceledException) { }
             });
             var exhausted = 0;
+            var start = Stopwatch.GetTimestamp();
             await Task.WhenAll(devices.Select(async (device, index) =>
             {
                 var source = presigned is null ? null : presigned[index];
-                await RunDeviceAsync(device, workload, DeviceRandom(options, index), source, options, stats, responses, run.Token);
+                var schedule = options.RateTps is { } rate ? SendSchedule.ForDevice(index, count, rate, start, Stopwatch.Frequency) : null;
+                await RunDeviceAsync(device, workload, DeviceRandom(options, index), source, schedule, options, stats, responses, run.Token);
                 if (source is { Count: 0 } && !run.IsCancellationRequested) Interlocked.Increment(ref exhausted);
             }));
             responses?.Flush();
@@ -113,12 +115,25 @@ internal static class Simulator
     private static Random DeviceRandom(SimulatorOptions options, int index) => new(options.Seed * 7919 + index);
 
     /// <summary>One closed-loop device: sends, waits for its verified response, sends the next. With
-    /// <paramref name="presigned"/> it sends those transactions in order and stops when they run out.</summary>
-    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, Queue<PresignedTransaction>? presigned, SimulatorOptions options, SimulatorStats stats, ResponseLog? responses, CancellationToken ct)
+    /// <paramref name="presigned"/> it sends those transactions in order and stops when they run out; with
+    /// <paramref name="schedule"/> it also waits for its turn (<c>--rate</c>), outside the latency it measures.</summary>
+    private static async Task RunDeviceAsync(DeviceClient device, IWorkload workload, Random random, Queue<PresignedTransaction>? presigned, SendSchedule? schedule,
+        SimulatorOptions options, SimulatorStats stats, ResponseLog? responses, CancellationToken ct)
     {
         for (var sent = 0; !ct.IsCancellationRequested && (options.TransactionsPerDevice is not { } limit || sent < limit); sent++)
         {
             if (presigned is { Count: 0 }) return;
+            if (schedule?.TakeNextSlot(Stopwatch.GetTimestamp()) is > 0 and var waitTicks)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)waitTicks / Stopwatch.Frequency), ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
             Interlocked.Increment(ref stats.InFlight);
             try
             {

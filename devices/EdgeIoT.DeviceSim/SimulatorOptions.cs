@@ -14,6 +14,14 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
     public int PresignPerDevice { get; init; }
     /// <summary>SHA-256 rounds of synthetic work per kv transaction (0: the plain kv mix).</summary>
     public int WorkRounds { get; init; }
+    /// <summary>
+    /// Transactions per second all devices together send at most (null: as fast as responses come).
+    /// Each device still waits for its response; it also waits for its turn, spread evenly over the devices.
+    /// </summary>
+    public double? RateTps { get; init; }
+
+    /// <summary>The highest <c>--rate</c>: far above what a zone orders, low enough that a device's interval stays a sane number.</summary>
+    public const double RateTpsMax = 1_000_000;
 
     public static SimulatorOptions Parse(IReadOnlyList<string> args, string usage)
     {
@@ -27,6 +35,7 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
         var globalPercent = 0;
         var presign = 0;
         var work = 0;
+        double? rate = null;
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\nusage: {usage}");
@@ -44,6 +53,7 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
                 case "--global": globalPercent = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--presign": presign = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--work-rounds": work = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--rate": rate = double.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}\nusage: {usage}");
             }
         }
@@ -54,8 +64,9 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
         if (presign is < 0 or > Presigner.PerDeviceMax) throw new ArgumentException($"--presign must be within 0..{Presigner.PerDeviceMax} transactions per device");
         if (work is < 0 or > WorkloadOptions.WorkRoundsMax) throw new ArgumentException($"--work-rounds must be within 0..{WorkloadOptions.WorkRoundsMax}");
         if (work > 0 && workload != "kv") throw new ArgumentException("--work-rounds shapes kv transactions: use --workload kv");
+        if (rate is { } r && !(r > 0 && r <= RateTpsMax)) throw new ArgumentException($"--rate must be a number of transactions per second within (0, {RateTpsMax:0}]");
         if (warmup < 0) throw new ArgumentException("--warmup-seconds must not be negative");
         if (seconds is { } s && warmup >= s) throw new ArgumentException($"--warmup-seconds {warmup} leaves nothing of --seconds {s} to measure");
-        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed) { ConflictPercent = conflict, DeclareReadWriteSets = declare, GlobalPercent = globalPercent, PresignPerDevice = presign, WorkRounds = work };
+        return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed) { ConflictPercent = conflict, DeclareReadWriteSets = declare, GlobalPercent = globalPercent, PresignPerDevice = presign, WorkRounds = work, RateTps = rate };
     }
 }

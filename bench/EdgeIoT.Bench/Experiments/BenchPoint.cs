@@ -1,4 +1,5 @@
 using EdgeIoT.Bench.Cluster;
+using EdgeIoT.Bench.Results;
 
 namespace EdgeIoT.Bench.Experiments;
 
@@ -9,6 +10,8 @@ namespace EdgeIoT.Bench.Experiments;
 public sealed record SystemParams
 {
     public int Devices { get; init; } = 50;
+    /// <summary>The devices' combined sending rate (<c>up --rate</c>); null: closed loop at full speed.</summary>
+    public int? RateTps { get; init; }
     /// <summary>Gateways of the one zone; 1 is the NO SHIM baseline (a single node that spawns executors at once).</summary>
     public int Gateways { get; init; } = 4;
     /// <summary>n_E; f_E is (n_E - 1) / 2 (serverlessbft: 2 f_E + 1 executors without conflicts).</summary>
@@ -78,7 +81,7 @@ public sealed record BenchPoint(string Series, double X, PointKind Kind)
             ["executor_delays_ms"] = System.ExecutorDelaysMs, ["regions"] = System.Regions, ["gateway_cores"] = System.GatewayCores,
             ["zones"] = System.Zones, ["global_percent"] = System.GlobalPercent, ["leader"] = System.Leader, ["gateway_regions"] = System.GatewayRegions,
             ["paper_placement"] = System.PaperPlacement, ["workload"] = System.Workload, ["presign"] = System.Presign,
-            ["partial_batches_in_flight_max"] = System.PartialBatchesInFlightMax,
+            ["partial_batches_in_flight_max"] = System.PartialBatchesInFlightMax, ["rate_tps"] = System.RateTps,
         }
         : new()
         {
@@ -102,6 +105,11 @@ public sealed record Experiment(string Id, string Title, string PaperFigure, str
     public double SmokeWarmupSeconds { get; init; } = 1;
 
     public IReadOnlyList<BenchPoint> Points(bool smoke) => smoke ? Smoke : Full;
+    /// <summary>
+    /// A point that depends on the results of the others (Q1: the load at half of the peak they found),
+    /// run after them; null when there is none or the results give no basis for one.
+    /// </summary>
+    public Func<IReadOnlyList<RunResult>, BenchPoint?>? FollowUp { get; init; }
     /// <summary>Seconds a system point of this experiment spends starting and stopping its network, for estimates.</summary>
     public double SystemOverheadSeconds { get; init; } = 15;
     public double Seconds(bool smoke) => smoke ? SmokeSeconds : FullSeconds;

@@ -50,6 +50,7 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
             "--devices", Inv(p.Devices), "--gateways", Inv(p.Gateways), "--executors", Inv(p.Executors), "--base-port", Inv(basePort),
             "--zones", Inv(p.Zones),
         ];
+        if (p.RateTps is { } rate) args.AddRange(["--rate", Inv(rate)]);
         if (p.ConflictPercent > 0) args.AddRange(["--conflict", Inv(p.ConflictPercent)]);
         if (p.Zones > 1) args.AddRange(["--global", Inv(p.GlobalPercent), "--leader", p.Leader]);
         if (p.GatewayRegions is { } regions) args.AddRange(["--regions", Inv(regions)]);
@@ -60,7 +61,7 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
     /// <summary>What the device simulator gets beyond <c>up</c>'s own arguments: pre-signing, warm-up, synthetic work.</summary>
     public static List<string> SimulatorArguments(SystemParams p, double seconds, double warmupSeconds) =>
     [
-        .. p.Presign ? new[] { "--presign", Inv(BenchRunner.PresignPerDevice(p.Devices, seconds)) } : [],
+        .. p.Presign ? new[] { "--presign", Inv(BenchRunner.PresignPerDevice(p.Devices, seconds, p.RateTps)) } : [],
         "--warmup-seconds", Inv(warmupSeconds),
         .. p.WorkRounds > 0 ? new[] { "--work-rounds", Inv(p.WorkRounds) } : [],
     ];

@@ -15,7 +15,7 @@ namespace EdgeIoT.Cli.Commands;
 /// </summary>
 public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCommands> hosts, LaunchOptions launchOptions, UpTuning? tuning = null)
 {
-    private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed", "conflict", "spawning", "global", "leader", "zone-delays", "regions"];
+    private static readonly HashSet<string> ValueOptions = ["dir", "seconds", "report", "devices", "workload", "zones", "gateways", "executors", "base-port", "seed", "conflict", "spawning", "global", "leader", "zone-delays", "regions", "rate"];
     private static readonly HashSet<string> Flags = ["declare-rw", "conflict-avoidance"];
     private static readonly string[] Workloads = ["kv", "ledger", "telemetry", "mixed"];
     private static readonly Dictionary<string, SpawningMode> SpawningModes = new()
@@ -28,6 +28,8 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
     private static readonly TimeSpan SimulatorOvertime = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
     private const int SecondsMax = 7 * 24 * 3600;
+    /// <summary>The device simulator's own bound on <c>--rate</c>.</summary>
+    private const int RateTpsMax = 1_000_000;
 
     private enum Outcome { Finished, Interrupted, Failed }
 
@@ -41,6 +43,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         var contention = Contention(options, workload);
         var spec = ProvisionCommand.Spec(options) with { Force = true };
         var globalPercent = options.Int("global", 0, 0, 100);
+        int? rateTps = options.Has("rate") ? options.Int("rate", 0, 1, RateTpsMax) : null;
         if (globalPercent > 0 && spec.Zones < 2) throw new UsageException("up: --global PCT migrates devices between zones; it needs --zones 2 or more");
         spec.Global.Leader = options.Choice("leader", "stable", ["stable", "election"]) == "stable" ? GlobalLeaderMode.StableLeader : GlobalLeaderMode.LeaderElection;
         spec = RegionOptions.Apply(spec, options.Has("regions") ? options.Int("regions", 1, 1, PortPlan.GatewaysPerZoneMax) : null, options.String("zone-delays"));
@@ -79,6 +82,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             if (contention.DeclaredReadWriteSets) simulatorArgs.Add("--declare-rw");
             if (globalPercent > 0) simulatorArgs.AddRange(["--global", globalPercent.ToString(CultureInfo.InvariantCulture)]);
             if (seconds is { } runSeconds) simulatorArgs.AddRange(["--seconds", runSeconds.ToString(CultureInfo.InvariantCulture)]);
+            if (rateTps is { } rate) simulatorArgs.AddRange(["--rate", rate.ToString(CultureInfo.InvariantCulture)]);
             if (tuning is not null) simulatorArgs.AddRange(tuning.SimulatorArguments);
             devicesClock.Start();
             await network.StartDevicesAsync(simulatorArgs, stop);
@@ -106,6 +110,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             Contention = contention,
             Gateways = gatewayFacts,
             Batches = batchFacts,
+            RateTps = rateTps,
         };
         if (devicesRan) await output.WriteAsync(FinalSummary(tracker, facts));
         if (reportPath is not null)

@@ -14,6 +14,8 @@ public static class Usage
                       [--dir data/local] [--seconds S] [--report FILE] [--devices 50]
                       [--workload kv|ledger|telemetry|mixed] [--zones 1] [--gateways 4] [--executors 3]
                       [--base-port 17000] [--seed N]
+                      [--rate TPS] (the devices together send at most TPS transactions a second,
+                      spread evenly; each still waits for its response)
                       [--conflict PCT] (0-50: kv transactions that read-modify-write a few hot keys)
                       [--declare-rw] (kv transactions declare their read/write sets)
                       [--spawning out-of-order|sequential|decentralized] [--conflict-avoidance]

@@ -26,6 +26,7 @@ public static class RunReport
         if (!report.ContainsKey("throughput_tps"))
             report["throughput_tps"] = final is not null && duration > 0 ? Math.Round(final.Committed / duration, 1) : null;
         report["devices"] = facts.Devices;
+        report["rate_tps"] = facts.RateTps;
         report["workload"] = facts.Workload;
         report["zones"] = facts.Zones;
         report["gateways_per_zone"] = facts.GatewaysPerZone;
@@ -71,6 +72,8 @@ public sealed record RunFacts(string Outcome, int Devices, string Workload, int 
     public GatewayFacts? Gateways { get; init; }
     /// <summary>How many transactions the decided batches held on average (the verifier's batches table).</summary>
     public BatchFacts? Batches { get; init; }
+    /// <summary>The devices' combined sending rate (<c>up --rate</c>); null: each sent as soon as its response came.</summary>
+    public int? RateTps { get; init; }
 }
 
 public sealed record ContentionFacts(int ConflictPercent, bool DeclaredReadWriteSets, string Spawning, bool ConflictAvoidance);

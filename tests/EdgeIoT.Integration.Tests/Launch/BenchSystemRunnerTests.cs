@@ -1,4 +1,5 @@
 using EdgeIoT.Bench.Experiments;
+using EdgeIoT.Bench.Results;
 using EdgeIoT.Cli.Bench;
 
 namespace EdgeIoT.Integration.Tests.Launch;
@@ -60,5 +61,25 @@ public sealed class BenchSystemRunnerTests
 
         Assert.Equal((4, 1), (overlap.PartialBatchesInFlightMax, standard.PartialBatchesInFlightMax));
         Assert.Equal(4, points.First(p => p.Series == "servbft-4-overlap").Params()["partial_batches_in_flight_max"]);
+    }
+
+    [Fact]
+    public void Q1_follows_its_sweep_with_paced_devices_at_half_of_the_peak_the_sweep_found()
+    {
+        RunResult Run(double tps, bool ok = true, string series = "servbft-4") => new()
+        {
+            Experiment = "Q1", Series = series, X = 10, Params = [], Machine = new Machine(2, "test"), StartedAt = "", Ok = ok, ThroughputTps = tps,
+        };
+        // A failed point's figure is no peak, and the follow-up's own result is not part of the sweep.
+        var point = ServerlessBftExperiments.Q1.FollowUp!([Run(700), Run(1_502), Run(9_000, ok: false), Run(5_000, series: ServerlessBftExperiments.HalfPeakSeries)])!;
+
+        Assert.Equal((ServerlessBftExperiments.HalfPeakSeries, 751, ServerlessBftExperiments.HalfPeakDevices), (point.Series, point.System!.RateTps, point.System.Devices));
+        var args = SystemRunner.UpArguments(point.System, 30, "/w", "/w/report.json", 24000);
+        Assert.Equal("751", ValueOf(args, "--rate"));
+        Assert.Equal(751, point.Params()["rate_tps"]);
+        // Pre-signed for the rate, not for the budget of a closed loop at full speed.
+        Assert.Equal((751 * 30 + 49) / 50 + 16, int.Parse(ValueOf(SystemRunner.SimulatorArguments(point.System, 30, 5), "--presign")!));
+        Assert.Null(ServerlessBftExperiments.Q1.FollowUp!([Run(0, ok: false)]));
+        Assert.DoesNotContain("--rate", SystemRunner.UpArguments(ServerlessBftExperiments.Q1.Full[0].System!, 30, "/w", "/w/report.json", 24000));
     }
 }
