@@ -75,7 +75,7 @@ internal sealed class SimulatorStats
             timeouts = Interlocked.Read(ref TimedOut),
             in_flight = Interlocked.Read(ref InFlight),
             migrations_committed = Interlocked.Read(ref MigrationsCommitted),
-            latency_ms = new { p50 = Round(window.P50), p90 = Round(window.P90), p99 = Round(window.P99) },
+            latency_ms = LatencyJson(window),
         });
     }
 
@@ -106,9 +106,14 @@ internal sealed class SimulatorStats
             migrations_refused = Interlocked.Read(ref MigrationsRefused),
             migrations_timed_out = Interlocked.Read(ref MigrationsTimedOut),
             throughput_tps = measuredSeconds > 0 ? Math.Round(committedInWindow / measuredSeconds, 1) : 0,
-            latency_ms = new { p50 = Round(overall.P50), p90 = Round(overall.P90), p99 = Round(overall.P99) },
+            latency_ms = LatencyJson(overall),
         });
     }
 
     private static double Round(double value) => Math.Round(value, 2);
+
+    /// <summary>Percentiles in milliseconds; nulls when no response came (a 0 would read as an instant answer).</summary>
+    private static object LatencyJson(Percentiles latency) => latency.Count == 0
+        ? new { p50 = (double?)null, p90 = (double?)null, p99 = (double?)null }
+        : new { p50 = (double?)Round(latency.P50), p90 = (double?)Round(latency.P90), p99 = (double?)Round(latency.P99) };
 }
