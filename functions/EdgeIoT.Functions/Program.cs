@@ -2,6 +2,7 @@ using EdgeIoT.Applications;
 using EdgeIoT.Core.Config;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Hosting;
+using EdgeIoT.Core.Web;
 using EdgeIoT.Functions;
 using EdgeIoT.Functions.Protocol;
 
@@ -16,23 +17,11 @@ try
     using var key = KeyFile.Read(config.Resolve(config.KeyFile));
     var core = new ExecutorCore(registry, member.Index, key, new ApplicationSet(registry.Applications), ExecutorFaults.FromName(config.Byzantine));
 
-    // The content root is the binaries' folder, which nothing writes to: by default it is the working
-    // directory (the network folder under `edgeiot up`), and the host watches it recursively for
-    // appsettings changes, so every log line and SQLite page any process wrote woke this one.
-    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-    builder.Logging.ClearProviders();
-    builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-    builder.Logging.SetMinimumLevel(LogLevels.Parse(config.LogLevel));
-    builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-    builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
     // Azure Functions tells a custom handler its port in FUNCTIONS_CUSTOMHANDLER_PORT.
     var azurePort = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
     var (host, port) = azurePort is { Length: > 0 } ? ("127.0.0.1", int.Parse(azurePort)) : Endpoints.Parse(config.Listen);
-    builder.WebHost.ConfigureKestrel(kestrel =>
-    {
-        kestrel.Listen(System.Net.IPAddress.Parse(host), port);
-        kestrel.Limits.MaxRequestBodySize = null; // the endpoint bounds the body itself
-    });
+    var builder = WebHosts.CreateBuilder(config, host, port);
+    builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
     var app = builder.Build();
     var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("executor");
     using var http = new HttpClient(new SocketsHttpHandler

@@ -2,9 +2,9 @@ using EdgeIoT.Core.Config;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Hosting;
 using EdgeIoT.Core.Mqtt;
+using EdgeIoT.Core.Web;
 using EdgeIoT.Verifier.Protocol;
 using EdgeIoT.Verifier.Storage;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace EdgeIoT.Verifier;
 
@@ -13,21 +13,8 @@ public static class VerifierHost
 {
     public static async Task<int> RunAsync(ProcessConfig config, NetworkRegistry registry, SigningKey key, CancellationToken stop)
     {
-        // The content root is the binaries' folder, which nothing writes to: by default it is the working
-        // directory (the network folder under `edgeiot up`), and the host watches it recursively for
-        // appsettings changes, so every log line and SQLite page any process wrote woke this one.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.SetMinimumLevel(LogLevels.Parse(config.LogLevel));
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var (host, port) = Endpoints.Parse(config.Listen);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(System.Net.IPAddress.Parse(host), port);
-            kestrel.Limits.MaxRequestBodySize = null; // every endpoint bounds its own body
-            kestrel.Limits.MaxConcurrentConnections = 1024;
-        });
+        var builder = WebHosts.CreateBuilder(config, host, port, kestrel => kestrel.Limits.MaxConcurrentConnections = 1024);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("verifier");
 
