@@ -110,6 +110,8 @@ public sealed record Experiment(string Id, string Title, string PaperFigure, str
     /// run after them; null when there is none or the results give no basis for one.
     /// </summary>
     public Func<IReadOnlyList<RunResult>, BenchPoint?>? FollowUp { get; init; }
+    /// <summary>What <see cref="FollowUp"/> runs, for <c>bench --list</c>.</summary>
+    public string FollowUpDescription { get; init; } = "";
     /// <summary>Seconds a system point of this experiment spends starting and stopping its network, for estimates.</summary>
     public double SystemOverheadSeconds { get; init; } = 15;
     public double Seconds(bool smoke) => smoke ? SmokeSeconds : FullSeconds;

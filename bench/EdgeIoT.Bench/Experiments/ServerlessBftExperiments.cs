@@ -26,6 +26,7 @@ public static class ServerlessBftExperiments
         // and their requests arrive in waves just after each batch's responses; paced devices send
         // exactly half of the peak the sweep found, spread evenly (docs/performance.md).
         FollowUp = HalfOfPeak,
+        FollowUpDescription = $"{HalfPeakDevices} paced devices at half of the peak they found",
     };
 
     /// <summary>Q1's extra point: <see cref="HalfPeakDevices"/> paced devices at half of the best throughput so far; null if nothing ran.</summary>

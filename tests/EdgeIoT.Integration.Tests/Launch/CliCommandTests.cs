@@ -69,6 +69,7 @@ public sealed class CliCommandTests : IDisposable
         Assert.Equal(0, await Run("bench", "--list"));
         foreach (var id in new[] { "ORDERING", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Z3", "Z5", "Z7" }) Assert.Contains(id + " ", _out.Text);
         Assert.Contains("zone experiments (Ziziphus §5): Z3, Z5, Z7", _out.Text);
+        Assert.Contains("smoke 1; after them, in both: 50 paced devices at half of the peak they found", _out.Text);
     }
 
     [Fact]
