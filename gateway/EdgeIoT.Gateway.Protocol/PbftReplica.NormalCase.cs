@@ -72,6 +72,7 @@ public sealed partial class PbftReplica
     {
         entry.PrePrepare = prePrepare;
         entry.AcceptedTick = _tick;
+        if (prePrepare.TxDigests.Length < _options.Protocol.BatchSizeMax) _partialAcceptedTick = _tick;
         RemoveFromPending(prePrepare.TxDigests);
         MarkDirty(entry);
         if (Self != _options.Primary(prePrepare.View) && entry.PrepareSentInView != prePrepare.View)

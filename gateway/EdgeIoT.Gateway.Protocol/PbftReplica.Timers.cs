@@ -87,7 +87,7 @@ public sealed partial class PbftReplica
             }
             return;
         }
-        if (_pending.First is { } oldest && _tick - oldest.Value.ArrivalTick >= _requestTimeoutTicks && !WindowFull())
+        if (_pending.First is { } oldest && _tick - oldest.Value.ArrivalTick >= _requestTimeoutTicks && !PrimaryMayHold(oldest.Value.ArrivalTick))
         {
             Suspect($"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1)");
             return;
@@ -102,16 +102,34 @@ public sealed partial class PbftReplica
         }
     }
 
+    /// <summary>The last tick this replica accepted a partial batch (fewer than the batch size): S1's evidence that the primary was proposing.</summary>
+    private long _partialAcceptedTick = -1;
+
     /// <summary>
-    /// True when proposals fill the whole window: the primary then legitimately waits for the verifier,
-    /// and requests waiting behind the window say nothing about it.
+    /// True when the primary legitimately keeps a request that arrived at <paramref name="arrivalTick"/>
+    /// waiting, so S1 says nothing about it:
+    /// <list type="bullet">
+    /// <item>proposals fill the whole window, and the primary waits for the verifier;</item>
+    /// <item>or, under adaptive batching (decisions.md D20), fewer than a batch of requests wait, the
+    /// partial batches allowed in flight are proposed and undecided, and the primary has proposed no
+    /// partial batch since this request arrived. A slow decision (executors, the verifier) then holds the
+    /// next partial batch back by design, and the verifier's own complaints cover a stalled decision. A
+    /// primary that keeps proposing partial batches without the request loses the excuse: S1 fires at the
+    /// usual time.</item>
+    /// </list>
     /// </summary>
-    private bool WindowFull()
+    private bool PrimaryMayHold(long arrivalTick)
     {
         var proposed = 0;
         foreach (var entry in _log.Values)
             if (entry.PrePrepare is not null) proposed++;
-        return proposed >= _options.Protocol.WindowBatches;
+        if (proposed >= _options.Protocol.WindowBatches) return true;
+        // A partial batch the primary cut just before the request reached it may be accepted here after
+        // the request reached this replica (the gateways' MQTT deliveries and admission queues drift apart
+        // under load): batches accepted within an eighth of the request timeout do not count.
+        var graceTicks = Math.Max(_batchTimeoutTicks + 1, _requestTimeoutTicks / 8);
+        var proposedSinceArrival = _partialAcceptedTick > arrivalTick + graceTicks;
+        return proposed >= _options.Protocol.PartialBatchesInFlightMax && _pending.Count < _options.Protocol.BatchSizeMax && !proposedSinceArrival;
     }
 
     /// <summary>

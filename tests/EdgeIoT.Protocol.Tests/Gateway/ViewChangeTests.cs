@@ -48,6 +48,59 @@ public class ViewChangeTests
     }
 
     [Fact]
+    public void A_decision_slower_than_the_request_timeout_is_not_blamed_on_the_primary()
+    {
+        // Adaptive batching (decisions.md D20): a partial batch waits until the one before it is decided.
+        // Executors or a verifier slower than the request timeout hold the next request back by design.
+        using var network = Network(batchSize: 4);
+        var cluster = new ReplicaCluster(network);
+        cluster.ProposeToAll(Requests(network, cluster, 1).Single());
+        cluster.RunFor(5);
+        var first = Assert.Single(cluster.Committed[1]);
+
+        var waiting = Requests(network, cluster, 1, offset: 1).Single();
+        cluster.ProposeToAll(waiting);
+        cluster.RunFor(200); // four request timeouts, batch 1 committed but undecided
+
+        Assert.All(cluster.Replicas, r => Assert.Equal((0UL, 0L), (r.View, r.Metrics.Suspicions)));
+        Assert.Single(cluster.Committed[1]);
+
+        cluster.DecideEverywhere(first.Seq, first.TxDigests);
+        cluster.RunFor(5);
+        Assert.Equal(waiting.Digest, Assert.Single(cluster.Committed[1][1].TxDigests));
+    }
+
+    [Fact]
+    public void A_primary_that_keeps_proposing_partial_batches_without_a_waiting_request_is_replaced()
+    {
+        // The excuse above is not a way to censor: the primary never takes the request (it never sees
+        // it here) and keeps a partial batch of other requests undecided at every tick, proposing the
+        // next one the moment the one before it is decided.
+        using var network = Network(batchSize: 4);
+        var cluster = new ReplicaCluster(network);
+        var censored = Requests(network, cluster, 1, offset: 100).Single();
+        foreach (var backup in new[] { 1, 2, 3 }) cluster.Replicas[backup].Propose(censored);
+        cluster.ProposeToAll(Requests(network, cluster, 1).Single());
+        cluster.RunFor(5);
+        // 30 rounds of 5 ticks: three request timeouts.
+        for (var round = 1; round < 30 && cluster.Replicas[1].View == 0; round++)
+        {
+            cluster.ProposeToAll(Requests(network, cluster, 1, offset: round).Single());
+            cluster.RunFor(5);
+            var undecided = cluster.Committed[1].Last();
+            cluster.DecideEverywhere(undecided.Seq, undecided.TxDigests);
+            cluster.Run();
+        }
+
+        Assert.All(new[] { 1, 2, 3 }, r => Assert.True(cluster.Replicas[r].View >= 1, $"replica {r} is still in view {cluster.Replicas[r].View}"));
+        var lastCommitted = cluster.Committed[1].Last();
+        cluster.DecideEverywhere(lastCommitted.Seq, lastCommitted.TxDigests);
+        cluster.RunFor(300);
+        Assert.Contains(cluster.Committed[1], c => c.TxDigests.Contains(censored.Digest));
+        AssertNoDivergence(cluster, [1, 2, 3]);
+    }
+
+    [Fact]
     public void A_batch_that_may_have_committed_is_re_proposed_at_its_sequence_number_in_the_new_view()
     {
         using var network = Network(batchSize: 1);
