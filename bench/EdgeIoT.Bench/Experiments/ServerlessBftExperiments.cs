@@ -1,5 +1,5 @@
-using EdgeIoT.Bench.Results;
 using EdgeIoT.Bench.Cluster;
+using EdgeIoT.Bench.Results;
 
 namespace EdgeIoT.Bench.Experiments;
 

@@ -2,8 +2,8 @@ namespace EdgeIoT.Core.Crypto;
 
 /// <summary>
 /// HKDF-SHA256 (RFC 5869) on libsodium's HMAC. .NET's <c>HKDF</c> goes through OpenSSL, and loading
-/// OpenSSL only to derive a gateway's three link keys at start-up cost every gateway about 5 MiB of
-/// resident memory for the rest of its life (docs/performance.md).
+/// .NET's OpenSSL layer only to derive a gateway's three link keys at start-up cost every gateway 2-4 MiB
+/// of resident memory for the rest of its life (docs/performance.md).
 /// </summary>
 public static class HkdfSha256
 {

@@ -127,10 +127,7 @@ public sealed class GlobalMetadata : IGlobalMetadata
         while (_history.Count > _historyMax) _history.Dequeue();
         HistoryCount++;
         var line = Encoding.UTF8.GetBytes($"{entry.Slot}|{entry.Device}|{entry.FromZone}|{entry.ToZone}|{entry.Timestamp}|{entry.Outcome}");
-        var input = new byte[32 + line.Length];
-        _chain.CopyTo(input, 0);
-        line.CopyTo(input, 32);
-        _chain = Sha256Digest.Of(input).ToArray();
+        _chain = Sha256Digest.OfParts(_chain, line).ToArray();
         return (allowed, reason, detail);
     }
 
