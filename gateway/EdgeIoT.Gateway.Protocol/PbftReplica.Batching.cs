@@ -25,6 +25,12 @@ public sealed partial class PbftReplica
 
     public int PendingCount => _pending.Count;
 
+    /// <summary>
+    /// The primary's batch timer runs: a host should tick at full resolution (protocol.tickMs) until it
+    /// stops. Every other timer of the replica is seconds long.
+    /// </summary>
+    public bool BatchTimerRunning => IsPrimary && _batchStartTick >= 0;
+
     /// <summary>A validated device transaction arrived (every replica receives it from MQTT).</summary>
     public void Propose(ClientRequest request)
     {

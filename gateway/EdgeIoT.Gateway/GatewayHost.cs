@@ -92,10 +92,10 @@ internal static class GatewayHost
         await mqtt.SubscribeAsync(topics.ZoneNotices(zone.Id), 0, stop);
         await mqtt.SubscribeAsync(topics.ZoneTransactions(zone.Id), 0, stop);
 
-        var nodeTask = Task.Factory.StartNew(() => node.RunAsync(stop), TaskCreationOptions.LongRunning).Unwrap();
+        using var ticker = new ProtocolTicker(TimeProvider.System, registry.Protocol.TickMs, () => node.TryEnqueue(GatewayInput.ClockWake));
+        node.TimerResolution = ticker.SetFine;
+        var nodeTask = Task.Factory.StartNew(() => node.RunAsync(TimeProvider.System, registry.Protocol.TickMs, stop), TaskCreationOptions.LongRunning).Unwrap();
         var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
-        using var ticker = new ProtocolTicker(TimeProvider.System, registry.Protocol.TickMs, due => node.TryEnqueue(new GatewayInput(Ticks: due)));
-        node.OnActivity = ticker.OnActivity;
         logger.LogInformation("gateway {Gateway} of zone {Zone} ({Role}) serving", gateway.Id, zone.Id, replica.IsPrimary ? "primary" : "backup");
         HostRuntime.AnnounceReady("gateway", gateway.Id);
         try { await Task.Delay(Timeout.Infinite, stop); }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeIoT.Core.Hosting;
 using EdgeIoT.Core.Net;
 using EdgeIoT.Core.Crypto;
 using EdgeIoT.Core.Envelope;
@@ -11,8 +12,9 @@ namespace EdgeIoT.Gateway;
 
 /// <summary>
 /// The gateway's protocol loop: the only thread that touches the PBFT replica and the invoker core.
-/// It drains queued inputs (already authenticated by the ingress and peer receive paths), then acts on
-/// what they produced: messages to peers, committed batches to spawn, refusals to report.
+/// Each round it hands the cores the ticks that elapsed, drains queued inputs (already authenticated by
+/// the ingress and peer receive paths), then acts on what they produced: messages to peers, committed
+/// batches to spawn, refusals to report.
 /// </summary>
 internal sealed class GatewayNode
 {
@@ -75,28 +77,37 @@ internal sealed class GatewayNode
 
     public bool HasGlobal => _global is not null;
 
-    /// <summary>Told of every input but ticks, so the protocol clock runs at full resolution while there is work (<see cref="ProtocolTicker"/>).</summary>
-    public Action? OnActivity { get; set; }
+    /// <summary>Told after each round whether a timer needs full resolution (<see cref="ProtocolTicker.SetFine"/>).</summary>
+    public Action<bool>? TimerResolution { get; set; }
 
     public bool TryEnqueue(in GatewayInput input)
     {
-        if (input.Ticks == 0) OnActivity?.Invoke();
         if (_inputs.Writer.TryWrite(input)) return true;
         Interlocked.Increment(ref InputsDropped);
         return false;
     }
 
-    public async Task RunAsync(CancellationToken ct)
+    public async Task RunAsync(TimeProvider time, int tickMs, CancellationToken ct)
     {
         var reader = _inputs.Reader;
+        // The loop counts protocol time itself, and before each round's inputs: a timer an input starts
+        // (the batch timer) starts at the tick of its arrival, however long ago the last wake-up was.
+        var clock = new TickSource(time, tickMs);
         _invoker.SetPrimary(_replica.IsPrimary);
         try
         {
             while (await reader.WaitToReadAsync(ct))
             {
+                for (var due = clock.TakeDueTicks(); due > 0; due--)
+                {
+                    _replica.Tick();
+                    _invoker.Tick();
+                    _global?.Tick();
+                }
                 for (var handled = 0; handled < MaxInputsPerRound && reader.TryRead(out var input); handled++)
                     Apply(input);
                 Flush();
+                TimerResolution?.Invoke(_replica.BatchTimerRunning);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -118,15 +129,7 @@ internal sealed class GatewayNode
             if (input.GlobalZone == _replica.ZoneId) _global.OnZoneMessage(input.From, global);
             else _global.OnRemoteMessage(input.GlobalZone!, input.From, global);
         }
-        else
-        {
-            for (var i = 0; i < input.Ticks; i++)
-            {
-                _replica.Tick();
-                _invoker.Tick();
-                _global?.Tick();
-            }
-        }
+        // Otherwise the clock's wake-up: the round's ticks are already handed over.
     }
 
     private void OnMigrationRequest(byte[] raw)

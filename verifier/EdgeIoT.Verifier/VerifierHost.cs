@@ -45,7 +45,7 @@ public static class VerifierHost
         using var ticker = new Timer(_ =>
         {
             if (ticks.TakeDueTicks() is > 0 and var due) loop.Tick(due);
-        }, null, registry.Protocol.TickMs, registry.Protocol.TickMs);
+        }, null, VerifierLoop.TickPeriodMs, VerifierLoop.TickPeriodMs);
         using var forgetter = new Timer(_ => flood.Forget(core.NextSeq), null, 1000, 1000);
         await app.StartAsync(stop);
         HostRuntime.AnnounceReady("verifier", config.Id);

@@ -16,6 +16,12 @@ public sealed class VerifierLoop
 {
     public const int QueueCapacity = 65_536;
     private const int MaxInputsPerRound = 4_096;
+    /// <summary>
+    /// How often the host hands the loop the ticks that elapsed. The verifier's timers (complaints about a
+    /// zone, §5.1.3) are seconds long; at protocol.tickMs (1 ms) the timer thread, a pool thread and this
+    /// loop woke a thousand times a second each for nothing.
+    /// </summary>
+    public const int TickPeriodMs = 10;
 
     private readonly VerifierCore _core;
     private readonly VerifierDatabase _database;

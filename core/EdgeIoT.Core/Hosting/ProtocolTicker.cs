@@ -1,72 +1,41 @@
 namespace EdgeIoT.Core.Hosting;
 
 /// <summary>
-/// The protocol loop's clock. While inputs arrive it fires every tickMs (the batch timer needs that
-/// resolution); after <see cref="IdleAfterMs"/> with nothing but ticks it fires every
-/// <see cref="IdleTickMs"/>, and the next input brings it back at once. An idle gateway ticking a
-/// thousand times a second cost about 4.5% of a core (docs/performance.md) — on a board, power for
-/// nothing. Protocol time stays exact either way: <see cref="TickSource"/> hands over every tick that
-/// elapsed, so a slower timer only makes the few timers that run while idle (seconds long) fire a
-/// little later.
+/// Wakes a protocol loop so it can hand its cores the ticks that elapsed (the loop counts them with a
+/// <see cref="TickSource"/>, so protocol time stays exact however late a wake-up comes). Only the
+/// primary's batch timer needs the full resolution of protocol.tickMs; every other timer of the cores
+/// (requests, view changes, respawns, the global protocol's steps) is seconds long. So the ticker fires
+/// every tickMs while the loop says it needs that, and every <see cref="CoarseTickMs"/> otherwise: a
+/// timer then fires at most that much late, never early. Each firing costs three thread wake-ups (the
+/// timer thread, a pool thread, the loop); at 1 ms on every gateway of 7 zones that was most of the
+/// machine (docs/performance.md, "The protocol loop ticks only as finely as it must").
 /// </summary>
 public sealed class ProtocolTicker : IDisposable
 {
-    public const int IdleTickMs = 25;
-    public const int IdleAfterMs = 200;
+    public const int CoarseTickMs = 20;
 
-    private readonly TimeProvider _time;
-    private readonly int _tickMs;
-    private readonly TickSource _ticks;
-    private readonly Action<int> _deliver;
+    private readonly TimeSpan _finePeriod;
+    private readonly TimeSpan _coarsePeriod;
     private readonly ITimer _timer;
-    private readonly Lock _mode = new();
-    private long _lastActivity;
-    private int _idle;
+    private bool _fine;
 
-    public ProtocolTicker(TimeProvider time, int tickMs, Action<int> deliverTicks)
+    public ProtocolTicker(TimeProvider time, int tickMs, Action wake)
     {
-        _time = time;
-        _tickMs = tickMs;
-        _ticks = new TickSource(time, tickMs);
-        _deliver = deliverTicks;
-        _lastActivity = time.GetTimestamp();
-        _timer = time.CreateTimer(_ => OnTimer(), null, TimeSpan.FromMilliseconds(tickMs), TimeSpan.FromMilliseconds(tickMs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(tickMs, 1);
+        _finePeriod = TimeSpan.FromMilliseconds(tickMs);
+        _coarsePeriod = TimeSpan.FromMilliseconds(Math.Max(tickMs, CoarseTickMs));
+        _timer = time.CreateTimer(_ => wake(), null, _coarsePeriod, _coarsePeriod);
     }
 
-    public bool IsIdle => Volatile.Read(ref _idle) != 0;
+    public bool IsFine => _fine;
 
-    /// <summary>An input arrived (any thread): tick at full resolution again.</summary>
-    public void OnActivity()
+    /// <summary>The loop (its one thread) says after each round whether a timer needs full resolution.</summary>
+    public void SetFine(bool fine)
     {
-        Volatile.Write(ref _lastActivity, _time.GetTimestamp());
-        // Pairs with the fence in OnTimer: either the timer sees this activity, or this sees it went idle.
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _idle) == 0) return;
-        lock (_mode)
-        {
-            if (_idle == 0) return;
-            Volatile.Write(ref _idle, 0);
-            _timer.Change(TimeSpan.FromMilliseconds(_tickMs), TimeSpan.FromMilliseconds(_tickMs));
-        }
-    }
-
-    private void OnTimer()
-    {
-        if (_ticks.TakeDueTicks() is > 0 and var due) _deliver(due);
-        if (Volatile.Read(ref _idle) != 0) return;
-        var last = Volatile.Read(ref _lastActivity);
-        if (_time.GetElapsedTime(last).TotalMilliseconds < IdleAfterMs) return;
-        lock (_mode)
-        {
-            Volatile.Write(ref _idle, 1);
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _lastActivity) != last)
-            {
-                Volatile.Write(ref _idle, 0); // an input arrived meanwhile: stay at full resolution
-                return;
-            }
-            _timer.Change(TimeSpan.FromMilliseconds(IdleTickMs), TimeSpan.FromMilliseconds(IdleTickMs));
-        }
+        if (fine == _fine) return;
+        _fine = fine;
+        var period = fine ? _finePeriod : _coarsePeriod;
+        _timer.Change(period, period);
     }
 
     public void Dispose() => _timer.Dispose();

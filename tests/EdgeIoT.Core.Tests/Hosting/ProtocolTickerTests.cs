@@ -5,57 +5,50 @@ namespace EdgeIoT.Core.Tests.Hosting;
 public sealed class ProtocolTickerTests
 {
     [Fact]
-    public void Ticks_every_millisecond_while_inputs_arrive_and_every_idle_period_after()
+    public void Wakes_coarsely_until_the_loop_asks_for_full_resolution_and_coarsely_again_after()
     {
         var time = new ManualTime();
-        var deliveries = new List<int>();
-        using var ticker = new ProtocolTicker(time, tickMs: 1, deliveries.Add);
+        var wakes = new List<long>();
+        using var ticker = new ProtocolTicker(time, tickMs: 1, () => wakes.Add(time.NowMs));
 
-        time.Advance(ProtocolTicker.IdleAfterMs + 5);
-        Assert.True(ticker.IsIdle);
-        var callbacksWhenIdle = deliveries.Count;
+        time.Advance(3 * ProtocolTicker.CoarseTickMs);
+        Assert.Equal([20L, 40, 60], wakes);
 
-        time.Advance(ProtocolTicker.IdleTickMs * 4);
-        // Four callbacks in the idle period, each handing over the ticks that elapsed: time stays exact.
-        Assert.Equal(4, deliveries.Count - callbacksWhenIdle);
-        Assert.All(deliveries.Skip(callbacksWhenIdle), due => Assert.Equal(ProtocolTicker.IdleTickMs, due));
-        // It went idle at the callback of IdleAfterMs; the last callback was 4 idle periods later.
-        Assert.Equal(ProtocolTicker.IdleAfterMs + ProtocolTicker.IdleTickMs * 4, deliveries.Sum());
+        ticker.SetFine(true); // a batch timer started at 60 ms: every millisecond from now on
+        time.Advance(5);
+        Assert.Equal([20L, 40, 60, 61, 62, 63, 64, 65], wakes);
+
+        ticker.SetFine(false);
+        wakes.Clear();
+        time.Advance(2 * ProtocolTicker.CoarseTickMs);
+        Assert.Equal([85L, 105], wakes);
     }
 
     [Fact]
-    public void An_input_brings_full_resolution_back_at_once()
+    public void Telling_it_the_resolution_it_has_does_not_restart_its_period()
     {
         var time = new ManualTime();
-        var deliveries = new List<int>();
-        using var ticker = new ProtocolTicker(time, tickMs: 1, deliveries.Add);
-        time.Advance(ProtocolTicker.IdleAfterMs + 5);
-        Assert.True(ticker.IsIdle);
-
-        time.Advance(3);
-        ticker.OnActivity();
-        Assert.False(ticker.IsIdle);
-        var before = deliveries.Count;
-        time.Advance(1);
-        Assert.Equal(before + 1, deliveries.Count);
-        Assert.Equal(9, deliveries[^1]); // every tick since the last delivery, at IdleAfterMs: 5 + 3 idle, and this one
-        time.Advance(10);
-        Assert.Equal(before + 11, deliveries.Count);
-    }
-
-    [Fact]
-    public void Steady_inputs_keep_it_at_full_resolution()
-    {
-        var time = new ManualTime();
-        var deliveries = new List<int>();
-        using var ticker = new ProtocolTicker(time, tickMs: 1, deliveries.Add);
-        for (var ms = 0; ms < 3 * ProtocolTicker.IdleAfterMs; ms += 50)
+        var wakes = new List<long>();
+        using var ticker = new ProtocolTicker(time, tickMs: 1, () => wakes.Add(time.NowMs));
+        // A loop says "coarse" after every round; rounds every 15 ms must not keep pushing the wake-up away.
+        for (var round = 0; round < 4; round++)
         {
-            ticker.OnActivity();
-            time.Advance(50);
+            time.Advance(15);
+            ticker.SetFine(false);
         }
-        Assert.False(ticker.IsIdle);
-        Assert.All(deliveries, due => Assert.Equal(1, due));
+        Assert.Equal([20L, 40, 60], wakes);
+    }
+
+    [Fact]
+    public void A_protocol_tick_coarser_than_the_coarse_period_is_kept()
+    {
+        var time = new ManualTime();
+        var wakes = new List<long>();
+        using var ticker = new ProtocolTicker(time, tickMs: 50, () => wakes.Add(time.NowMs));
+        time.Advance(100);
+        ticker.SetFine(true);
+        time.Advance(100);
+        Assert.Equal([50L, 100, 150, 200], wakes);
     }
 
     /// <summary>Time that moves only when told, firing the timers that fall due in order.</summary>

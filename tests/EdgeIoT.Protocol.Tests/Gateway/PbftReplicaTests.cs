@@ -48,15 +48,20 @@ public class PbftReplicaTests
     {
         using var network = Network(batchSize: 10, batchTimeoutMs: 5);
         var cluster = new ReplicaCluster(network);
+        Assert.False(cluster.Replicas[0].BatchTimerRunning);
         foreach (var request in Requests(network, cluster, 3)) cluster.ProposeToAll(request);
         cluster.Run();
         Assert.Empty(cluster.Committed[0]);
+        // The host ticks the primary at full resolution while its batch timer runs, and backups coarsely.
+        Assert.True(cluster.Replicas[0].BatchTimerRunning);
+        Assert.All(cluster.Replicas.Skip(1), backup => Assert.False(backup.BatchTimerRunning));
         cluster.Tick(4);
         cluster.Run();
         Assert.Empty(cluster.Committed[0]);
         cluster.Tick(1);
         cluster.Run();
         Assert.Equal(3, Assert.Single(cluster.Committed[0]).Batch.Txs.Count);
+        Assert.False(cluster.Replicas[0].BatchTimerRunning);
     }
 
     [Fact]
