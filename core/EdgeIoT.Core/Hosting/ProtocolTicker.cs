@@ -27,8 +27,6 @@ public sealed class ProtocolTicker : IDisposable
         _timer = time.CreateTimer(_ => wake(), null, _coarsePeriod, _coarsePeriod);
     }
 
-    public bool IsFine => _fine;
-
     /// <summary>The loop (its one thread) says after each round whether a timer needs full resolution.</summary>
     public void SetFine(bool fine)
     {
