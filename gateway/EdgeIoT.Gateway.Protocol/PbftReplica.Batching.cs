@@ -27,9 +27,15 @@ public sealed partial class PbftReplica
 
     /// <summary>
     /// The primary's batch timer runs: a host should tick at full resolution (protocol.tickMs) until it
-    /// stops. Every other timer of the replica is seconds long.
+    /// stops. Every other timer of the replica is seconds long. A timer that expired while the partial
+    /// batch is held for an undecided one (adaptive batching) no longer counts: the decision that frees
+    /// the pipeline cuts the batch (<see cref="OnDecided"/>), not a tick.
     /// </summary>
-    public bool BatchTimerRunning => IsPrimary && _batchStartTick >= 0;
+    public bool BatchTimerRunning => IsPrimary && _batchStartTick >= 0 && !(BatchTimerExpired && PartialPipelineFull);
+
+    private bool BatchTimerExpired => _tick - _batchStartTick >= _batchTimeoutTicks;
+
+    private bool PartialPipelineFull => NextSeq - 1 - LowWatermark >= (ulong)_options.Protocol.PartialBatchesInFlightMax;
 
     /// <summary>A validated device transaction arrived (every replica receives it from MQTT).</summary>
     public void Propose(ClientRequest request)
@@ -51,7 +57,7 @@ public sealed partial class PbftReplica
 
     private void OnTickBatching()
     {
-        if (IsPrimary && _pending.Count > 0 && _batchStartTick >= 0 && _tick - _batchStartTick >= _batchTimeoutTicks)
+        if (IsPrimary && _pending.Count > 0 && _batchStartTick >= 0 && BatchTimerExpired)
             CutBatches(force: true);
     }
 
@@ -62,7 +68,7 @@ public sealed partial class PbftReplica
     private void CutBatches(bool force)
     {
         var batchSize = _options.Protocol.BatchSizeMax;
-        var pipelineFull = NextSeq - 1 - LowWatermark >= (ulong)_options.Protocol.PartialBatchesInFlightMax;
+        var pipelineFull = PartialPipelineFull;
         if (force && pipelineFull && _pending.Count < batchSize)
             return; // keep the expired timer: the partial batch goes as soon as a decision frees the pipeline
         if (pipelineFull) force = false;

@@ -42,7 +42,7 @@ public sealed partial class PbftReplica
         {
             // The window has room again: propose what waited; a partial batch whose timer already
             // expired goes now (adaptive batching held it back).
-            CutBatches(force: _batchStartTick >= 0 && _tick - _batchStartTick >= _batchTimeoutTicks);
+            CutBatches(force: _batchStartTick >= 0 && BatchTimerExpired);
             if (_batchStartTick < 0 && _pending.Count > 0) _batchStartTick = _tick;
         }
     }
