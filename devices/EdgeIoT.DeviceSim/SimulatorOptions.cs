@@ -20,9 +20,6 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
     /// </summary>
     public double? RateTps { get; init; }
 
-    /// <summary>The highest <c>--rate</c>: far above what a zone orders, low enough that a device's interval stays a sane number.</summary>
-    public const double RateTpsMax = 1_000_000;
-
     public static SimulatorOptions Parse(IReadOnlyList<string> args, string usage)
     {
         string workload = "mixed";
@@ -64,7 +61,7 @@ internal sealed record SimulatorOptions(string Workload, int? Devices, double? S
         if (presign is < 0 or > Presigner.PerDeviceMax) throw new ArgumentException($"--presign must be within 0..{Presigner.PerDeviceMax} transactions per device");
         if (work is < 0 or > WorkloadOptions.WorkRoundsMax) throw new ArgumentException($"--work-rounds must be within 0..{WorkloadOptions.WorkRoundsMax}");
         if (work > 0 && workload != "kv") throw new ArgumentException("--work-rounds shapes kv transactions: use --workload kv");
-        if (rate is { } r && !(r > 0 && r <= RateTpsMax)) throw new ArgumentException($"--rate must be a number of transactions per second within (0, {RateTpsMax:0}]");
+        if (rate is { } r && !(r > 0 && r <= SendSchedule.RateTpsMax)) throw new ArgumentException($"--rate must be a number of transactions per second within (0, {SendSchedule.RateTpsMax}]");
         if (warmup < 0) throw new ArgumentException("--warmup-seconds must not be negative");
         if (seconds is { } s && warmup >= s) throw new ArgumentException($"--warmup-seconds {warmup} leaves nothing of --seconds {s} to measure");
         return new SimulatorOptions(workload, devices, seconds, perDevice, connections, warmup, seed) { ConflictPercent = conflict, DeclareReadWriteSets = declare, GlobalPercent = globalPercent, PresignPerDevice = presign, WorkRounds = work, RateTps = rate };

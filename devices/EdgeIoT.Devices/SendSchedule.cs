@@ -9,6 +9,10 @@ namespace EdgeIoT.Devices;
 /// </summary>
 public sealed class SendSchedule
 {
+    /// <summary>The highest combined rate a fleet may be paced at (<c>--rate</c> of <c>edgeiot up</c> and the
+    /// device simulator): far above what a zone orders, low enough that a device's interval stays a sane number.</summary>
+    public const int RateTpsMax = 1_000_000;
+
     private readonly long _intervalTicks;
     private long _nextTicks;
 

@@ -28,8 +28,6 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
     private static readonly TimeSpan SimulatorOvertime = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
     private const int SecondsMax = 7 * 24 * 3600;
-    /// <summary>The device simulator's own bound on <c>--rate</c>.</summary>
-    private const int RateTpsMax = 1_000_000;
 
     private enum Outcome { Finished, Interrupted, Failed }
 
@@ -43,7 +41,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
         var contention = Contention(options, workload);
         var spec = ProvisionCommand.Spec(options) with { Force = true };
         var globalPercent = options.Int("global", 0, 0, 100);
-        int? rateTps = options.Has("rate") ? options.Int("rate", 0, 1, RateTpsMax) : null;
+        int? rateTps = options.Has("rate") ? options.Int("rate", 0, 1, Devices.SendSchedule.RateTpsMax) : null;
         if (globalPercent > 0 && spec.Zones < 2) throw new UsageException("up: --global PCT migrates devices between zones; it needs --zones 2 or more");
         spec.Global.Leader = options.Choice("leader", "stable", ["stable", "election"]) == "stable" ? GlobalLeaderMode.StableLeader : GlobalLeaderMode.LeaderElection;
         spec = RegionOptions.Apply(spec, options.Has("regions") ? options.Int("regions", 1, 1, PortPlan.GatewaysPerZoneMax) : null, options.String("zone-delays"));
