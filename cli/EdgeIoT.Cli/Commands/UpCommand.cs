@@ -74,7 +74,7 @@ public sealed class UpCommand(TextWriter output, TextWriter error, Func<IHostCom
             started = true;
             await network.StartAllAsync(stop);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"network up in {startClock.Elapsed.TotalSeconds:0.0} s; starting {spec.Devices} devices, workload {workload}, {(seconds is { } s ? $"for {s} s" : "until Ctrl-C")}"));
+                $"network up in {startClock.Elapsed.TotalSeconds:0.0} s ({ProgressLine.Health(network.Health())}); starting {spec.Devices} devices, workload {workload}, {(seconds is { } s ? $"for {s} s" : "until Ctrl-C")}"));
             List<string> simulatorArgs = ["--workload", workload, "--devices", spec.Devices.ToString(CultureInfo.InvariantCulture)];
             if (contention.ConflictPercent > 0) simulatorArgs.AddRange(["--conflict", contention.ConflictPercent.ToString(CultureInfo.InvariantCulture)]);
             if (contention.DeclaredReadWriteSets) simulatorArgs.Add("--declare-rw");

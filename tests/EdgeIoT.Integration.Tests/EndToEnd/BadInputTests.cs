@@ -8,6 +8,7 @@ using EdgeIoT.Core.Envelope;
 using EdgeIoT.Devices;
 using EdgeIoT.Wire;
 using Google.Protobuf;
+using Xunit.Abstractions;
 
 namespace EdgeIoT.Integration.Tests.EndToEnd;
 
@@ -16,7 +17,7 @@ namespace EdgeIoT.Integration.Tests.EndToEnd;
 /// reason, writes nothing, and crashes nothing.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class BadInputTests
+public sealed class BadInputTests(ITestOutputHelper output)
 {
     private static byte[] Signed(SigningKey key, string kid, object payload) =>
         JwsCompact.Sign(key, kid, Encoding.UTF8.GetBytes(payload as string ?? JsonSerializer.Serialize(payload)));
@@ -27,7 +28,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Each_kind_of_bad_device_input_is_refused_with_its_reason_and_nothing_is_written()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 10);
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 10);
         await using var probe = await DeviceProbe.StartAsync(network);
         var f = network.Registry.Zones[0].FaultyGateways;
         using var impostor = SigningKey.Generate();
@@ -87,7 +88,7 @@ public sealed class BadInputTests
     [Fact]
     public async Task Malformed_messages_to_the_verifier_executors_and_gateway_peers_are_refused_and_crash_nothing()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 2);
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 2);
         var http = network.Http;
         var verifier = new Uri(network.Registry.Verifier.Url);
         var executor = new Uri(network.Registry.Executors.Members[0].Url);

@@ -49,7 +49,7 @@ public sealed class ByzantineTests(ITestOutputHelper output)
     [InlineData("equivocate")]      // D2
     public async Task A_byzantine_primary_is_replaced_by_a_view_change_and_every_transaction_is_answered(string behaviour)
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 12,
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 12,
             customize: spec => spec with { Protocol = FastTimers() },
             beforeStart: layout => Byzantine(layout, "z1-g0", behaviour));
         var devices = await network.DevicesAsync(12, options: Patient);
@@ -69,7 +69,7 @@ public sealed class ByzantineTests(ITestOutputHelper output)
     [Fact]
     public async Task A_flooding_executor_does_not_starve_honest_traffic()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 12, beforeStart: layout => Byzantine(layout, "e1", "flood-verify"));
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 12, beforeStart: layout => Byzantine(layout, "e1", "flood-verify"));
         var devices = await network.DevicesAsync(12, options: Patient);
 
         var results = await SendAsync(devices, perDevice: 10);
@@ -87,7 +87,7 @@ public sealed class ByzantineTests(ITestOutputHelper output)
     [Fact]
     public async Task A_gateway_killed_and_restarted_rejoins_and_carries_the_quorum()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 12, customize: spec => spec with { Protocol = FastTimers() });
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 12, customize: spec => spec with { Protocol = FastTimers() });
         var devices = await network.DevicesAsync(12, options: Patient);
 
         var first = await SendAsync(devices, perDevice: 4);

@@ -68,7 +68,7 @@ public sealed class ConflictTests(ITestOutputHelper output)
     [Fact]
     public async Task With_30_percent_conflicts_and_undeclared_sets_some_abort_every_device_hears_commit_or_abort_and_the_audit_passes_until_the_data_is_tampered_with()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: Devices, customize: Contended(SpawningMode.OutOfOrder));
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: Devices, customize: Contended(SpawningMode.OutOfOrder));
         Assert.Equal(4, network.Registry.Executors.Members.Count);
         Assert.True(network.Registry.Protocol.ConflictsPossible);
 
@@ -112,7 +112,7 @@ public sealed class ConflictTests(ITestOutputHelper output)
     [Fact]
     public async Task With_declared_sets_and_conflict_avoidance_under_a_correct_primary_the_same_workload_commits_without_a_single_abort()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: Devices, customize: Contended(SpawningMode.OutOfOrder, avoidance: true));
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: Devices, customize: Contended(SpawningMode.OutOfOrder, avoidance: true));
 
         var summary = await SimulateAsync(network, declare: true);
 
@@ -126,7 +126,7 @@ public sealed class ConflictTests(ITestOutputHelper output)
     [Fact]
     public async Task Sequential_spawning_commits_the_same_workload_with_undeclared_sets_without_a_single_abort()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: Devices, customize: Contended(SpawningMode.Sequential));
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: Devices, customize: Contended(SpawningMode.Sequential));
 
         var summary = await SimulateAsync(network, declare: false);
 
@@ -139,7 +139,7 @@ public sealed class ConflictTests(ITestOutputHelper output)
     [Fact]
     public async Task Decentralized_spawning_with_conflict_avoidance_at_every_gateway_commits_the_declared_workload_without_an_abort()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: Devices, customize: Contended(SpawningMode.Decentralized, avoidance: true));
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: Devices, customize: Contended(SpawningMode.Decentralized, avoidance: true));
 
         var summary = await SimulateAsync(network, declare: true);
 

@@ -19,7 +19,7 @@ public sealed class FlatRegionsTests(ITestOutputHelper output)
         // the earliest any gateway can commit is after the PRE-PREPARE crossed and a PREPARE or COMMIT of
         // the other side came back: two one-way delays. Frames leave only when due, so the bound is exact;
         // on loopback without the delay these transactions take a few tens of milliseconds.
-        await using var network = await RunningNetwork.StartAsync(devices: 8, customize: spec => spec with
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 8, customize: spec => spec with
         {
             Regions = ["west", "east"],
             RegionDelaysMs = new() { ["west-east"] = OneWayMs },

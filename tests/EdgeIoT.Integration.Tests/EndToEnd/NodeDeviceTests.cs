@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Xunit.Abstractions;
 
 namespace EdgeIoT.Integration.Tests.EndToEnd;
 
@@ -8,7 +9,7 @@ namespace EdgeIoT.Integration.Tests.EndToEnd;
 /// transaction and verifies the verifier's response: the device formats are standard JOSE.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class NodeDeviceTests
+public sealed class NodeDeviceTests(ITestOutputHelper output)
 {
     private static string ExampleDir =>
         Path.Combine(Cli.Launch.HostBinaries.FindRepoRoot(AppContext.BaseDirectory)!, "devices", "examples", "node");
@@ -18,7 +19,7 @@ public sealed class NodeDeviceTests
     {
         Assert.True(Directory.Exists(Path.Combine(ExampleDir, "node_modules", "jose")) && Directory.Exists(Path.Combine(ExampleDir, "node_modules", "mqtt")),
             $"run `npm install` in {ExampleDir} (.ci/run does)");
-        await using var network = await RunningNetwork.StartAsync(devices: 3);
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 3);
         var start = new ProcessStartInfo("node", ["device.mjs", network.Layout.Root, "d0002", "ledger", "transfer", "{\"from\":\"acct/1\",\"to\":\"acct/2\",\"amount\":5}"])
         {
             WorkingDirectory = ExampleDir,

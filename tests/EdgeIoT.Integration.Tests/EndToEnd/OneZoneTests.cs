@@ -43,7 +43,7 @@ public sealed class OneZoneTests(ITestOutputHelper output)
     [Fact]
     public async Task A_thousand_transactions_from_fifty_devices_all_get_verified_responses_and_the_database_equals_the_replayed_log()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 50);
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 50);
         var totalBefore = TotalBalance(network);
         var devices = await network.DevicesAsync(50);
 
@@ -68,7 +68,7 @@ public sealed class OneZoneTests(ITestOutputHelper output)
     [Fact]
     public async Task With_one_of_three_executors_returning_wrong_results_everything_commits_with_the_right_results()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 20, beforeStart: layout =>
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 20, beforeStart: layout =>
         {
             var path = layout.Config("e2");
             var config = Core.Config.ProcessConfig.Load(path);

@@ -5,6 +5,7 @@ using EdgeIoT.Devices;
 using EdgeIoT.Integration.Tests.Launch;
 using EdgeIoT.Provisioning;
 using EdgeIoT.Verifier.Storage;
+using Xunit.Abstractions;
 
 namespace EdgeIoT.Integration.Tests.EndToEnd;
 
@@ -24,10 +25,15 @@ internal sealed class RunningNetwork : IAsyncDisposable
     private readonly TempDir _dir;
     private readonly List<DeviceConnection> _connections = [];
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly ITestOutputHelper? _output;
 
-    private RunningNetwork(TempDir dir, NetworkLayout layout, LocalNetwork network)
+    /// <summary>Lines of each process's log written to the test's output at the end: shown when the test fails.</summary>
+    private const int LogTailLines = 40;
+
+    private RunningNetwork(TempDir dir, NetworkLayout layout, LocalNetwork network, ITestOutputHelper? output)
     {
         _dir = dir;
+        _output = output;
         Layout = layout;
         Network = network;
         Registry = NetworkRegistry.Load(layout.Registry);
@@ -39,8 +45,12 @@ internal sealed class RunningNetwork : IAsyncDisposable
     public HttpClient Http => _http;
     public string VerifierDatabasePath => Path.Combine(Layout.State(NetworkLayout.VerifierId), "verifier.db");
 
-    /// <summary>Provisions and starts a network; <paramref name="customize"/> adjusts the spec, <paramref name="beforeStart"/> the files.</summary>
-    public static async Task<RunningNetwork> StartAsync(int devices = 50, Func<LocalNetworkSpec, LocalNetworkSpec>? customize = null, Action<NetworkLayout>? beforeStart = null)
+    /// <summary>
+    /// Provisions and starts a network; <paramref name="customize"/> adjusts the spec, <paramref name="beforeStart"/> the files.
+    /// With <paramref name="output"/>, the tail of every process's log goes to the test's output when the network is disposed,
+    /// so a failed run can be read after its folder is gone.
+    /// </summary>
+    public static async Task<RunningNetwork> StartAsync(int devices = 50, Func<LocalNetworkSpec, LocalNetworkSpec>? customize = null, Action<NetworkLayout>? beforeStart = null, ITestOutputHelper? output = null)
     {
         var spec = new LocalNetworkSpec { Devices = devices };
         spec = customize?.Invoke(spec) ?? spec;
@@ -49,7 +59,7 @@ internal sealed class RunningNetwork : IAsyncDisposable
         var layout = LocalNetworkProvisioner.Provision(spec, dir.Sub("net"));
         beforeStart?.Invoke(layout);
         var network = new LocalNetwork(layout.Root, TestNetworks.ThisBuild());
-        var running = new RunningNetwork(dir, layout, network);
+        var running = new RunningNetwork(dir, layout, network, output);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -110,7 +120,21 @@ internal sealed class RunningNetwork : IAsyncDisposable
     {
         foreach (var connection in _connections) await connection.DisposeAsync();
         await Network.DisposeAsync();
+        WriteLogTails();
         _http.Dispose();
         _dir.Dispose();
+    }
+
+    private void WriteLogTails()
+    {
+        if (_output is null) return;
+        foreach (var id in Network.ProcessIds)
+        {
+            var path = Network.LogPath(id);
+            if (!File.Exists(path)) continue;
+            var lines = File.ReadLines(path).TakeLast(LogTailLines).ToList();
+            _output.WriteLine($"--- last {lines.Count} lines of {id}.log ---");
+            foreach (var line in lines) _output.WriteLine(line);
+        }
     }
 }

@@ -12,7 +12,7 @@ public sealed class VerifierCrashTests(ITestOutputHelper output)
     [Fact]
     public async Task A_verifier_killed_mid_run_and_restarted_loses_nothing_applies_nothing_twice_and_answers_every_device()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 30,
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 30,
             customize: spec => spec with { Protocol = new Core.Config.ProtocolSettings { RespawnTimeoutMs = 1000 } });
         var totalBefore = network.Rows("acct/").Values.Sum(v => long.Parse(v!));
         var devices = await network.DevicesAsync(30, options: new DeviceClientOptions { ResponseTimeoutMs = 1500, ResponseTimeoutMaxMs = 4000, SubmitDeadlineMs = 120_000 });

@@ -15,7 +15,7 @@ public sealed class ZoneTests(ITestOutputHelper output)
     [InlineData(GlobalLeaderMode.LeaderElection)]
     public async Task A_device_migrates_with_its_history_and_only_its_new_zone_serves_it(GlobalLeaderMode leader)
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 6,
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 6,
             customize: spec => spec with { Zones = 3, Global = new GlobalSettings { Leader = leader } });
         var devices = await network.DevicesAsync(6, options: Patient);
         var roamer = devices[0];
@@ -56,7 +56,7 @@ public sealed class ZoneTests(ITestOutputHelper output)
     public async Task A_migration_that_breaks_a_policy_is_refused_with_its_reason_and_moves_nothing()
     {
         // Two devices per zone, at most two per zone: any migration would overfill its destination.
-        await using var network = await RunningNetwork.StartAsync(devices: 6,
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 6,
             customize: spec => spec with { Zones = 3, Global = new GlobalSettings { ClientsPerZoneMax = 2 } });
         var devices = await network.DevicesAsync(6, options: Patient);
         var mover = devices[0];
@@ -77,7 +77,7 @@ public sealed class ZoneTests(ITestOutputHelper output)
     [InlineData(GlobalLeaderMode.LeaderElection)]
     public async Task A_whole_zone_killed_does_not_stop_migrations_between_the_other_two(GlobalLeaderMode leader)
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 6,
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 6,
             customize: spec => spec with { Zones = 3, Global = new GlobalSettings { Leader = leader } });
         var devices = await network.DevicesAsync(6, options: Patient);
         foreach (var gateway in network.Registry.Zone("z3").Gateways) network.Network.Kill(gateway.Id, Cli.Launch.Signal.Kill);
@@ -98,7 +98,7 @@ public sealed class ZoneTests(ITestOutputHelper output)
     [Fact]
     public async Task Devices_roam_while_sending_ledger_transfers_the_balance_is_conserved_and_the_audit_passes()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 6, customize: spec => spec with { Zones = 3 });
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 6, customize: spec => spec with { Zones = 3 });
         var totalBefore = network.Rows("acct/").Values.Sum(v => long.Parse(v!));
         var devices = await network.DevicesAsync(6, options: Patient);
         var zones = network.Registry.Zones.Select(z => z.Id).ToList();
@@ -163,7 +163,7 @@ public sealed class ZoneTests(ITestOutputHelper output)
     [Fact]
     public async Task A_gateway_killed_and_restarted_restores_its_global_state_and_keeps_up()
     {
-        await using var network = await RunningNetwork.StartAsync(devices: 6, customize: spec => spec with { Zones = 3 });
+        await using var network = await RunningNetwork.StartAsync(output: output, devices: 6, customize: spec => spec with { Zones = 3 });
         var devices = await network.DevicesAsync(6, options: Patient);
         // A decided batch in every zone first, so the migration's COMMIT carries the zones' checkpoints.
         foreach (var device in devices.Take(3))
