@@ -192,7 +192,11 @@ internal sealed class GatewayNode
             }
         // The low watermark also moves on decisions learned from peers (view change, restore).
         _invoker.OnDecided(_replica.LowWatermark);
-        foreach (var committed in ready.Committed) _invoker.OnCommitted(committed);
+        foreach (var committed in ready.Committed)
+        {
+            _invoker.OnCommitted(committed);
+            _global?.OnZoneCommitted(committed.Seq, committed.Batch);
+        }
         foreach (var (notice, bytes) in GatewayNotices.Forwarded(ready)) OnNotice(notice, bytes, forwarded: true);
         foreach (var (request, reason) in ready.Refused)
             _errors.Report(new Refusal(request.Device, request.Timestamp, request.Digest, new Core.Envelope.Rejection(Core.Envelope.RejectReason.Overloaded, reason)));

@@ -109,8 +109,8 @@ public sealed partial class GlobalCoordinator
         public ulong Slot { get; } = slot;
         public MigrationOrder Order { get; } = order;
         public CertifiedStep Commit { get; } = commit;
-        public long ExecutedTick { get; } = tick;
         public long LockRequestTick { get; set; } = tick;
+        public EntryOrdering Ordering { get; } = new(tick);
         /// <summary>The device is still on its way into this zone: LOCK waits for its ADOPT.</summary>
         public bool Deferred { get; set; }
         public MigrationReceipt? Receipt { get; set; }
@@ -123,11 +123,10 @@ public sealed partial class GlobalCoordinator
     {
         public ulong Slot { get; } = slot;
         public MigrationOrder Order { get; } = order;
-        public long ExecutedTick { get; } = tick;
         public long LastQueryTick { get; set; } = tick;
         public CertifiedStep? History { get; set; }
-        public long HistoryTick { get; set; }
         public long AdoptRequestTick { get; set; }
+        public EntryOrdering Ordering { get; } = new(tick);
     }
 
     private readonly Dictionary<string, Outgoing> _outgoing = new(StringComparer.Ordinal);
@@ -185,6 +184,7 @@ public sealed partial class GlobalCoordinator
             if (outgoing is { Deferred: true })
             {
                 outgoing.Deferred = false;
+                outgoing.Ordering.Begin(_tick);
                 EmitLock(outgoing);
             }
         }
@@ -227,7 +227,7 @@ public sealed partial class GlobalCoordinator
         }
         if (incoming.History is not null) return;
         incoming.History = step;
-        incoming.HistoryTick = _tick;
+        incoming.Ordering.Begin(_tick);
         EmitAdopt(incoming);
     }
 

@@ -119,8 +119,9 @@ public sealed partial class GlobalCoordinator
             if (outgoing.Deferred) continue;
             if (outgoing.Receipt is null)
             {
-                if (_tick - outgoing.LockRequestTick >= _stepTicks) EmitLock(outgoing);
-                if (_tick - outgoing.ExecutedTick >= 3 * _stepTicks) Suspect($"the LOCK of {outgoing.Order.Device} (slot {outgoing.Slot}) was not ordered in time");
+                // A committed entry is not offered again: it is decided at its sequence number.
+                if (outgoing.Ordering.CommittedSeq is null && _tick - outgoing.LockRequestTick >= _stepTicks) EmitLock(outgoing);
+                if (OrderingLate(outgoing.Ordering, () => EmitLock(outgoing)) is { } late) Suspect($"the LOCK of {outgoing.Order.Device} (slot {outgoing.Slot}) {late}");
             }
             else if (outgoing.History is null && _tick - outgoing.ReceiptTick >= _stepTicks)
             {
@@ -140,8 +141,8 @@ public sealed partial class GlobalCoordinator
                 }
                 continue;
             }
-            if (_tick - incoming.AdoptRequestTick >= _stepTicks) EmitAdopt(incoming);
-            if (_tick - incoming.HistoryTick >= 3 * _stepTicks) Suspect($"the ADOPT of {incoming.Order.Device} (slot {incoming.Slot}) was not ordered in time");
+            if (incoming.Ordering.CommittedSeq is null && _tick - incoming.AdoptRequestTick >= _stepTicks) EmitAdopt(incoming);
+            if (OrderingLate(incoming.Ordering, () => EmitAdopt(incoming)) is { } late) Suspect($"the ADOPT of {incoming.Order.Device} (slot {incoming.Slot}) {late}");
         }
     }
 

@@ -98,9 +98,20 @@ public sealed class GlobalDataPlane
         return seq;
     }
 
-    /// <summary>A batch of one system entry, as PBFT ordered it (0x00 || SystemEntry).</summary>
-    private ulong SystemBatch(int zone, CertifiedStep step, bool adopt) =>
-        Batch(zone, [(Sha256Digest.Of(SystemEntries.Encode(adopt ? new SystemEntry { Adopt = step } : new SystemEntry { Lock = step })), TxStatus.System)]);
+    /// <summary>
+    /// A batch of one system entry, as PBFT ordered it (0x00 || SystemEntry). The model commits it in the
+    /// zone's log when the verifier decides it: every gateway hears of the commit just before the notice.
+    /// </summary>
+    private ulong SystemBatch(int zone, CertifiedStep step, bool adopt)
+    {
+        var raw = SystemEntries.Encode(adopt ? new SystemEntry { Adopt = step } : new SystemEntry { Lock = step });
+        var seq = Batch(zone, [(Sha256Digest.Of(raw), TxStatus.System)]);
+        _committed[(zone, seq)] = new Wire.Batch { Txs = { ByteString.CopyFrom(raw) } };
+        return seq;
+    }
+
+    /// <summary>System batches committed and not yet announced with their notice.</summary>
+    private readonly Dictionary<(int Zone, ulong Seq), Wire.Batch> _committed = [];
     public IReadOnlyDictionary<string, int> Owner => _owner;
     public bool IsLocked(string device) => _locks.ContainsKey(device);
 
@@ -240,6 +251,7 @@ public sealed class GlobalDataPlane
             _world.Trace.Record(new TraceEntry(_world.Clock.NowMs, TraceKind.Decide, default, default, MessageKind.Notice, (long)decided, receipt.Adopt ? 1 : 0,
                 $"{_world.ZoneId(zone)} {(receipt.Adopt ? "ADOPT" : "LOCK")} {receipt.Device} {(receipt.Applied ? "applied" : "refused: " + receipt.Reason)}"));
         var digest = _chains[zone][(int)decided];
+        _committed.Remove((zone, decided), out var committed);
         foreach (var gateway in _world.ZoneGateways[zone])
         {
             var g = gateway;
@@ -248,6 +260,7 @@ public sealed class GlobalDataPlane
             // A local batch's notice draws its delay from the local stream; a LOCK/ADOPT's from the model's, as before.
             _world.At(_world.Clock.NowMs + 1 + (receipt is null ? _local : _random).Next(5), () =>
             {
+                if (committed is not null) g.OnZoneCommitted(decided, committed);
                 if (!missed) g.OnZoneDecided(decided, digest);
                 if (receipt is null) return;
                 if (receipt.Adopt) g.OnAdopted(receipt);

@@ -90,6 +90,14 @@ public sealed class GlobalGatewayNode
         Flush();
     }
 
+    /// <summary>The zone's PBFT log committed <paramref name="batch"/> at <paramref name="seq"/>.</summary>
+    internal void OnZoneCommitted(ulong seq, Batch batch)
+    {
+        if (!_world.IsZoneUp(Zone)) return;
+        Coordinator.OnZoneCommitted(seq, batch);
+        Flush();
+    }
+
     /// <summary>A DECIDED notice of this zone: the verifier decided <paramref name="seq"/> with zone digest <paramref name="digest"/>.</summary>
     internal void OnZoneDecided(ulong seq, Bytes32 digest)
     {

@@ -36,7 +36,17 @@ public sealed class VerifierCrashTests(ITestOutputHelper output)
         Assert.Equal(137, await network.Network.WaitForExitAsync(NetworkLayout.VerifierId, TimeSpan.FromSeconds(10)));
         var answeredAtCrash = Volatile.Read(ref finished);
         await network.Network.RestartAsync(NetworkLayout.VerifierId);
-        var results = (await work.WaitAsync(TimeSpan.FromMinutes(3))).SelectMany(r => r).ToList();
+        List<DeviceResult> results;
+        try
+        {
+            results = (await work.WaitAsync(TimeSpan.FromMinutes(3))).SelectMany(r => r).ToList();
+        }
+        catch (TimeoutException)
+        {
+            // The processes' log tails follow in the test output (RunningNetwork).
+            Assert.Fail($"3 min after the verifier's restart only {Volatile.Read(ref finished)} of 750 transactions were answered ({answeredAtCrash} before the crash)");
+            throw;
+        }
         output.WriteLine($"answered before the crash: {answeredAtCrash}; retries: {results.Sum(r => r.Retries)}");
 
         Assert.Equal(750, results.Count);
