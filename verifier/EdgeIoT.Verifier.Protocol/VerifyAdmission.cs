@@ -29,7 +29,9 @@ public sealed class VerifyAdmission(NetworkRegistry registry)
 
     /// <param name="nextSeq">k_max per zone (a possibly stale read is fine: it only filters).</param>
     /// <param name="alreadyVoted">Whether (zone, k, executor) already has a verified vote; null to skip.</param>
-    public VerifyAdmissionStatus TryAdmit(ReadOnlySpan<byte> body, Func<string, ulong> nextSeq, Func<string, ulong, int, bool>? alreadyVoted, out VerifyVote vote, out string reason)
+    /// <param name="decided">Told (zone, k) of a VERIFY for a decided k: its zone's gateways may have missed the decision (<see cref="LatestDecided"/>).</param>
+    public VerifyAdmissionStatus TryAdmit(ReadOnlySpan<byte> body, Func<string, ulong> nextSeq, Func<string, ulong, int, bool>? alreadyVoted, out VerifyVote vote, out string reason,
+        Action<string, ulong>? decided = null)
     {
         vote = null!;
         if (body.Length > MaxVerifyBytes) { reason = $"VERIFY larger than {MaxVerifyBytes} bytes"; return VerifyAdmissionStatus.TooLarge; }
@@ -44,7 +46,12 @@ public sealed class VerifyAdmission(NetworkRegistry registry)
             return VerifyAdmissionStatus.Forbidden;
         }
         var executor = (int)signed.Signer;
-        if (verify.Seq < nextSeq(verify.Zone)) { reason = "already decided"; return VerifyAdmissionStatus.AlreadyDecided; }
+        if (verify.Seq < nextSeq(verify.Zone))
+        {
+            decided?.Invoke(verify.Zone, verify.Seq);
+            reason = "already decided";
+            return VerifyAdmissionStatus.AlreadyDecided;
+        }
         if (alreadyVoted?.Invoke(verify.Zone, verify.Seq, executor) == true) { reason = "duplicate"; return VerifyAdmissionStatus.Duplicate; }
         if (!SignedMessages.Verify(signed, SignatureDomain.Verify, registry.Executors.Members[executor].Key))
         {

@@ -271,6 +271,34 @@ public sealed class VerifierDatabase : IDisposable
         while (reader.Read()) yield return Statements.ReadEntry(reader);
     }
 
+    /// <summary>
+    /// The latest decided batch of <paramref name="zone"/> as far as its DECIDED notice goes — entries and
+    /// D_k, without the writes, timestamps and migration receipts (the verifier announces it again after a
+    /// restart: <see cref="LatestDecided"/>); null before the zone's first decision.
+    /// </summary>
+    public DecidedBatch? ReadLatestDecided(string zone)
+    {
+        var next = NextSeq(zone);
+        if (next <= 1) return null;
+        var seq = next - 1;
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT digest, zone_digest FROM batches WHERE zone = $zone AND seq = $seq";
+        command.Parameters.AddWithValue("$zone", zone);
+        command.Parameters.AddWithValue("$seq", (long)seq);
+        Bytes32 batchDigest, zoneDigest;
+        using (var reader = command.ExecuteReader())
+        {
+            if (!reader.Read()) throw new ConfigurationException($"{Path}: zone {zone} decided up to {seq} but that batch is not stored");
+            batchDigest = new Bytes32((byte[])reader[0]);
+            zoneDigest = reader.IsDBNull(1) ? throw new ConfigurationException($"{Path}: zone {zone}'s decided batch {seq} has no zone digest") : new Bytes32((byte[])reader[1]);
+        }
+        command.CommandText = "SELECT zone, seq, pos, device, ts, digest, status, result, reason, tx FROM txlog WHERE zone = $zone AND seq = $seq ORDER BY pos";
+        var entries = new List<DecidedEntry>();
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) entries.Add(Statements.ReadEntry(reader));
+        return new DecidedBatch(zone, seq, batchDigest, entries, [], new Dictionary<string, ulong>(), []) { ZoneDigest = zoneDigest };
+    }
+
     /// <summary>Decided batches of a zone in sequence order: (seq, transaction count).</summary>
     public IEnumerable<(ulong Seq, int Transactions)> ReadBatches(string zone)
     {

@@ -18,10 +18,22 @@ namespace EdgeIoT.Verifier;
 public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePublisher publisher, TimeProvider time, ILogger logger)
 {
     private readonly Channel<object> _work = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly LatestDecided _latest = new();
 
-    public long ResponsesPublished, NoticesPublished, PublishFailures;
+    private sealed record Reannouncement(DecidedBatch Batch);
+
+    public long ResponsesPublished, NoticesPublished, PublishFailures, NoticesReannounced;
 
     public void Enqueue(DecidedBatch batch) => _work.Writer.TryWrite(batch);
+
+    /// <summary>At start-up: the zone's last decided batch, whose notice the previous run may not have published.</summary>
+    public void Remember(DecidedBatch batch) => _latest.Restore(batch);
+
+    /// <summary>An executor sent VERIFY for decided (<paramref name="zone"/>, <paramref name="seq"/>): the zone's gateways may have missed the decision.</summary>
+    public void OnVerifyForDecided(string zone, ulong seq)
+    {
+        if (_latest.Reannounce(zone, seq, time.GetUtcNow().ToUnixTimeMilliseconds()) is { } batch) _work.Writer.TryWrite(new Reannouncement(batch));
+    }
 
     /// <summary>A complaint or acknowledgement for a zone's gateways (ERROR, REPLACE, ACK).</summary>
     public void Enqueue(VerifierNotice notice) => _work.Writer.TryWrite(notice);
@@ -40,11 +52,19 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
                     logger.LogInformation("notice to {Zone}: {Kind}", zone, complaint.KindCase);
                     continue;
                 }
+                if (work is Reannouncement again)
+                {
+                    var repeated = VerifierMessages.Decided(again.Batch, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds());
+                    Publish(topics.ZoneNotices(again.Batch.Zone), SignedMessages.Sign(repeated, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesReannounced);
+                    logger.LogInformation("zone {Zone}: executors still VERIFY decided batches; announced decided seq {Seq} again", again.Batch.Zone, again.Batch.Seq);
+                    continue;
+                }
                 var batch = (DecidedBatch)work;
                 // Gateways first: they learn the decided timestamps before a device can act on its
                 // response, which narrows the window in which a replay reaches ordering.
                 var notice = VerifierMessages.Decided(batch, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds());
                 Publish(topics.ZoneNotices(batch.Zone), SignedMessages.Sign(notice, SignatureDomain.VerifierNotice, 0, verifierKey).ToByteArray(), ref NoticesPublished);
+                _latest.Record(batch, time.GetUtcNow().ToUnixTimeMilliseconds());
                 foreach (var entry in VerifierMessages.ResponsesFor(batch))
                     Publish(topics.DeviceResponse(entry.Device), VerifierMessages.ToResponse(entry).Sign(verifierKey), ref ResponsesPublished);
             }

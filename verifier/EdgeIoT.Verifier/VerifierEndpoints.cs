@@ -49,7 +49,7 @@ public sealed class VerifierEndpoints(
         if (!flood.TryAdmit(request.HttpContext.Connection.Id)) return Results.StatusCode(StatusCodes.Status429TooManyRequests);
         var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, _admission.MaxVerifyBytes, ct);
         if (body is null) return Reject(StatusCodes.Status413PayloadTooLarge, $"VERIFY larger than {_admission.MaxVerifyBytes} bytes");
-        switch (_admission.TryAdmit(body, core.NextSeq, flood.AlreadyVoted, out var vote, out var reason))
+        switch (_admission.TryAdmit(body, core.NextSeq, flood.AlreadyVoted, out var vote, out var reason, responder.OnVerifyForDecided))
         {
             case VerifyAdmissionStatus.AlreadyDecided:
                 Interlocked.Increment(ref _verifyForDecided);
@@ -127,7 +127,7 @@ public sealed class VerifierEndpoints(
             votes = new { counted = metrics.VotesCounted, for_decided = metrics.VotesForDecided + Interlocked.Read(ref _verifyForDecided), duplicates = metrics.DuplicateVotes + Interlocked.Read(ref flood.DroppedDuplicates), rate_limited = Interlocked.Read(ref flood.DroppedRateLimited), too_far_ahead = metrics.VotesTooFarAhead, rejected = Interlocked.Read(ref _verifyRejected) },
             complaints = new { sent = metrics.Complaints, replacements = metrics.Replacements },
             decided = new { batches = metrics.BatchesDecided, committed = metrics.Committed, aborted = metrics.Aborted, rejected = metrics.Rejected, duplicates = metrics.Duplicates },
-            published = new { responses = Interlocked.Read(ref responder.ResponsesPublished), notices = Interlocked.Read(ref responder.NoticesPublished), failures = Interlocked.Read(ref responder.PublishFailures) },
+            published = new { responses = Interlocked.Read(ref responder.ResponsesPublished), notices = Interlocked.Read(ref responder.NoticesPublished), notices_reannounced = Interlocked.Read(ref responder.NoticesReannounced), failures = Interlocked.Read(ref responder.PublishFailures) },
             rows = cache.RowCount,
         }, new JsonSerializerOptions { WriteIndented = true });
     }

@@ -34,6 +34,8 @@ public static class VerifierHost
         }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("mqtt"));
         var topics = new Topics(registry.Mqtt.TopicPrefix);
         var responder = new Responder(key, topics, new MqttPublisher(mqtt), TimeProvider.System, logger);
+        foreach (var zone in registry.Zones)
+            if (database.ReadLatestDecided(zone.Id) is { } latest) responder.Remember(latest);
         var loop = new VerifierLoop(core, database, cache, responder, logger);
         var flood = new FloodGuard(TimeProvider.System);
         new VerifierEndpoints(registry, core, loop, cache, responder, key, flood, logger).Map(app);

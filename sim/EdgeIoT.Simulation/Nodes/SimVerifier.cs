@@ -44,6 +44,8 @@ public sealed class SimVerifier : SimNode
     public override bool CanRestart => true;
     public long VerifyRejected { get; private set; }
     public long VerifyForDecided { get; private set; }
+    public long NoticesReannounced { get; private set; }
+    private readonly LatestDecided _latest = new();
     public long VerifyDuplicates { get; private set; }
     public long Restarts { get; private set; }
     public long DecidedBatches { get; private set; }
@@ -91,13 +93,24 @@ public sealed class SimVerifier : SimNode
 
     private void OnVerify(byte[] body)
     {
-        switch (_admission.TryAdmit(body, Core.NextSeq, (zone, seq, executor) => _voted.Contains((zone, seq, executor)), out var vote, out _))
+        string? decidedZone = null;
+        ulong decidedSeq = 0;
+        switch (_admission.TryAdmit(body, Core.NextSeq, (zone, seq, executor) => _voted.Contains((zone, seq, executor)), out var vote, out _,
+                    (zone, seq) => (decidedZone, decidedSeq) = (zone, seq)))
         {
             case VerifyAdmissionStatus.Accepted:
                 _voted.Add((vote.Zone, vote.Seq, vote.Executor));
                 Core.OnVerify(vote);
                 break;
-            case VerifyAdmissionStatus.AlreadyDecided: VerifyForDecided++; break;
+            case VerifyAdmissionStatus.AlreadyDecided:
+                VerifyForDecided++;
+                // Responder.OnVerifyForDecided: the zone's gateways may have missed the decision (decisions.md D22).
+                if (decidedZone is not null && _latest.Reannounce(decidedZone, decidedSeq, World.Clock.NowMs) is { } again)
+                {
+                    NoticesReannounced++;
+                    SendToZone(again.Zone, VerifierMessages.Decided(again, (ulong)World.Clock.GetUtcNow().ToUnixTimeMilliseconds()));
+                }
+                break;
             case VerifyAdmissionStatus.Duplicate: VerifyDuplicates++; break;
             default: VerifyRejected++; break;
         }
@@ -167,6 +180,7 @@ public sealed class SimVerifier : SimNode
         // Gateways first, as the Responder does: they learn decided timestamps before devices act.
         var notice = VerifierMessages.Decided(batch, (ulong)World.Clock.GetUtcNow().ToUnixTimeMilliseconds());
         SendToZone(batch.Zone, notice);
+        _latest.Record(batch, World.Clock.NowMs);
         foreach (var entry in VerifierMessages.ResponsesFor(batch)) SendResponse(entry);
     }
 

@@ -52,6 +52,14 @@ public sealed class VerifierDatabaseTests : IDisposable
             Assert.Equal(TxStatus.Committed, entry.Status);
             Assert.Equal(decided[0].Entries[0].Tx, entry.Tx);
             Assert.Equal(3, reopened.ReadLog().Count());
+
+            // What the restarted verifier announces again: the last batch's notice, byte for byte as first sent.
+            var latest = reopened.ReadLatestDecided("z1");
+            Assert.NotNull(latest);
+            Assert.Equal(3UL, latest.Seq);
+            var issuedMs = 1234UL;
+            Assert.Equal(VerifierMessages.Decided(decided[2], issuedMs), VerifierMessages.Decided(latest, issuedMs));
+            Assert.Null(reopened.ReadLatestDecided("z2"));
         }
     }
 
