@@ -27,7 +27,7 @@ public sealed class Responder(SigningKey verifierKey, Topics topics, IMessagePub
     public void Enqueue(DecidedBatch batch) => _work.Writer.TryWrite(batch);
 
     /// <summary>At start-up: the zone's last decided batch, whose notice the previous run may not have published.</summary>
-    public void Remember(DecidedBatch batch) => _latest.Restore(batch);
+    public void Restore(DecidedBatch batch) => _latest.Restore(batch);
 
     /// <summary>An executor sent VERIFY for decided (<paramref name="zone"/>, <paramref name="seq"/>): the zone's gateways may have missed the decision.</summary>
     public void OnVerifyForDecided(string zone, ulong seq)

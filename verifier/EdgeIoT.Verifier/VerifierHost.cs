@@ -35,7 +35,7 @@ public static class VerifierHost
         var topics = new Topics(registry.Mqtt.TopicPrefix);
         var responder = new Responder(key, topics, new MqttPublisher(mqtt), TimeProvider.System, logger);
         foreach (var zone in registry.Zones)
-            if (database.ReadLatestDecided(zone.Id) is { } latest) responder.Remember(latest);
+            if (database.ReadLatestDecided(zone.Id) is { } latest) responder.Restore(latest);
         var loop = new VerifierLoop(core, database, cache, responder, logger);
         var flood = new FloodGuard(TimeProvider.System);
         new VerifierEndpoints(registry, core, loop, cache, responder, key, flood, logger).Map(app);
