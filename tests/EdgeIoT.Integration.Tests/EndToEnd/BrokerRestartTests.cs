@@ -20,34 +20,13 @@ public sealed class BrokerRestartTests(ITestOutputHelper output)
         await using var network = await RunningNetwork.StartAsync(output: output, devices: 10,
             customize: spec => spec with { Protocol = new Core.Config.ProtocolSettings { RespawnTimeoutMs = 1000 } });
         var devices = await network.DevicesAsync(10, options: new DeviceClientOptions { ResponseTimeoutMs = 1500, ResponseTimeoutMaxMs = 4000, SubmitDeadlineMs = 60_000 });
-        var finished = 0;
-        var work = Task.WhenAll(devices.Select(async (device, index) =>
-        {
-            var results = new List<DeviceResult>();
-            for (var round = 0; round < 40; round++)
-            {
-                results.Add(await device.SubmitAsync("kv", "rmw", new { key = $"kv/{index * 40 + round}", value = "+" }));
-                Interlocked.Increment(ref finished);
-            }
-            return results;
-        }));
+        var rounds = new DeviceRounds(devices, 40, (device, index, round) => device.SubmitAsync("kv", "rmw", new { key = $"kv/{index * 40 + round}", value = "+" }));
 
-        await Launch.Eventually.True(() => Volatile.Read(ref finished) >= 60, "60 transactions answered before the broker dies", 60);
-        network.Network.Kill(NetworkLayout.BrokerId, Signal.Kill);
-        Assert.Equal(137, await network.Network.WaitForExitAsync(NetworkLayout.BrokerId, TimeSpan.FromSeconds(10)));
-        var answeredAtCrash = Volatile.Read(ref finished);
+        await Launch.Eventually.True(() => rounds.Answered >= 60, "60 transactions answered before the broker dies", 60);
+        await network.KillAsync(NetworkLayout.BrokerId);
+        var answeredAtCrash = rounds.Answered;
         await network.Network.RestartAsync(NetworkLayout.BrokerId);
-
-        List<DeviceResult> results;
-        try
-        {
-            results = (await work.WaitAsync(TimeSpan.FromMinutes(2))).SelectMany(r => r).ToList();
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"2 min after the broker's restart only {Volatile.Read(ref finished)} of 400 transactions were answered ({answeredAtCrash} before)");
-            throw;
-        }
+        var results = await rounds.ResultsAsync(TimeSpan.FromMinutes(2), $"the broker's restart ({answeredAtCrash} answered before)");
         using var status = await network.Http.GetAsync(new Uri(new Uri(network.Registry.Verifier.Url), "/v1/status"));
         output.WriteLine($"answered before the broker died: {answeredAtCrash}; verifier status: {await status.Content.ReadAsStringAsync()}");
 

@@ -95,6 +95,13 @@ internal sealed class RunningNetwork : IAsyncDisposable
         return clients;
     }
 
+    /// <summary>SIGKILLs process <paramref name="id"/> and waits until it is gone.</summary>
+    public async Task KillAsync(string id)
+    {
+        Network.Kill(id, Signal.Kill);
+        Assert.Equal(137, await Network.WaitForExitAsync(id, TimeSpan.FromSeconds(10)));
+    }
+
     public SigningKey DeviceKey(string deviceId) => KeyFile.Read(Layout.DeviceKey(deviceId));
 
     /// <summary>Audits the verifier's database (read-only; WAL lets it run beside the live verifier).</summary>

@@ -16,37 +16,15 @@ public sealed class VerifierCrashTests(ITestOutputHelper output)
             customize: spec => spec with { Protocol = new Core.Config.ProtocolSettings { RespawnTimeoutMs = 1000 } });
         var totalBefore = network.Rows("acct/").Values.Sum(v => long.Parse(v!));
         var devices = await network.DevicesAsync(30, options: new DeviceClientOptions { ResponseTimeoutMs = 1500, ResponseTimeoutMaxMs = 4000, SubmitDeadlineMs = 120_000 });
-        var finished = 0;
-        var work = Task.WhenAll(devices.Select(async (device, index) =>
-        {
-            var results = new List<DeviceResult>();
-            for (var round = 0; round < 25; round++)
-            {
-                var result = round % 2 == 0
-                    ? await device.SubmitAsync("ledger", "transfer", new { from = $"acct/{2 * index}", to = $"acct/{2 * index + 1}", amount = 1 + round % 4 })
-                    : await device.SubmitAsync("kv", "rmw", new { key = $"kv/{index * 25 + round}", value = "+" });
-                results.Add(result);
-                Interlocked.Increment(ref finished);
-            }
-            return results;
-        }));
+        var rounds = new DeviceRounds(devices, 25, (device, index, round) => round % 2 == 0
+            ? device.SubmitAsync("ledger", "transfer", new { from = $"acct/{2 * index}", to = $"acct/{2 * index + 1}", amount = 1 + round % 4 })
+            : device.SubmitAsync("kv", "rmw", new { key = $"kv/{index * 25 + round}", value = "+" }));
 
-        await Launch.Eventually.True(() => Volatile.Read(ref finished) >= 150, "150 transactions answered before the crash", 60);
-        network.Network.Kill(NetworkLayout.VerifierId, Signal.Kill);
-        Assert.Equal(137, await network.Network.WaitForExitAsync(NetworkLayout.VerifierId, TimeSpan.FromSeconds(10)));
-        var answeredAtCrash = Volatile.Read(ref finished);
+        await Launch.Eventually.True(() => rounds.Answered >= 150, "150 transactions answered before the crash", 60);
+        await network.KillAsync(NetworkLayout.VerifierId);
+        var answeredAtCrash = rounds.Answered;
         await network.Network.RestartAsync(NetworkLayout.VerifierId);
-        List<DeviceResult> results;
-        try
-        {
-            results = (await work.WaitAsync(TimeSpan.FromMinutes(3))).SelectMany(r => r).ToList();
-        }
-        catch (TimeoutException)
-        {
-            // The processes' log tails follow in the test output (RunningNetwork).
-            Assert.Fail($"3 min after the verifier's restart only {Volatile.Read(ref finished)} of 750 transactions were answered ({answeredAtCrash} before the crash)");
-            throw;
-        }
+        var results = await rounds.ResultsAsync(TimeSpan.FromMinutes(3), $"the verifier's restart ({answeredAtCrash} answered before the crash)");
         output.WriteLine($"answered before the crash: {answeredAtCrash}; retries: {results.Sum(r => r.Retries)}");
 
         Assert.Equal(750, results.Count);
