@@ -57,7 +57,8 @@ public static class SimulationCli
             if (scenario.PendingReason is { } pending) output.WriteLine($"{"",-22} (PENDING: {pending})");
             else if (!scenario.ChecksLiveness) output.WriteLine($"{"",-22} ({scenario.LivenessSkipReason})");
         }
-        output.WriteLine($"unsafe modes: commit-quorum (exposed by {UnsafeMode.CommitQuorum.ExposingScenario()}), verifier-quorum (exposed by {UnsafeMode.VerifierQuorum.ExposingScenario()}), global-quorum (exposed by {UnsafeMode.GlobalQuorum.ExposingScenario()}), accept-below-promise (exposed by {UnsafeMode.AcceptBelowPromise.ExposingScenario()}), skip-lock (exposed by {UnsafeMode.SkipLock.ExposingScenario()}), checkpoint-unchecked (exposed by {UnsafeMode.CheckpointUnchecked.ExposingScenario()})");
+        var unsafeModes = Enum.GetValues<UnsafeMode>().Where(m => m != UnsafeMode.None).Select(m => $"{m.Name()} (exposed by {m.ExposingScenario()})");
+        output.WriteLine($"unsafe modes: {string.Join(", ", unsafeModes)}");
         return 0;
     }
 

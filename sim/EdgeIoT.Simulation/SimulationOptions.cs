@@ -19,6 +19,8 @@ public enum UnsafeMode
     SkipLock,
     /// <summary>GlobalCoordinatorOptions.UnsafeSkipCheckpointCheck: gateways endorse a lazy checkpoint without comparing it with the verifier's notices.</summary>
     CheckpointUnchecked,
+    /// <summary>The verifier never announces a zone's latest decision again (decisions.md D22): a notice a crash lost is lost for good.</summary>
+    NoReannounce,
 }
 
 public static class UnsafeModes
@@ -31,6 +33,7 @@ public static class UnsafeModes
         UnsafeMode.AcceptBelowPromise => "accept-below-promise",
         UnsafeMode.SkipLock => "skip-lock",
         UnsafeMode.CheckpointUnchecked => "checkpoint-unchecked",
+        UnsafeMode.NoReannounce => "no-reannounce",
         _ => "none",
     };
 
@@ -44,6 +47,7 @@ public static class UnsafeModes
             "accept-below-promise" => UnsafeMode.AcceptBelowPromise,
             "skip-lock" => UnsafeMode.SkipLock,
             "checkpoint-unchecked" => UnsafeMode.CheckpointUnchecked,
+            "no-reannounce" => UnsafeMode.NoReannounce,
             "none" => UnsafeMode.None,
             _ => (UnsafeMode)(-1),
         };
@@ -67,6 +71,8 @@ public static class UnsafeModes
         UnsafeMode.SkipLock => "migration-race",
         // A tampering primary's false zone digest is certified once its members stop checking it.
         UnsafeMode.CheckpointUnchecked => "global-byzantine",
+        // The zone never learns of the decision a crash swallowed: its window stays full, and it stalls.
+        UnsafeMode.NoReannounce => "verifier-lost-notice",
         _ => throw new ArgumentException("no unsafe mode selected"),
     };
 }

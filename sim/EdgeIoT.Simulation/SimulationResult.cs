@@ -169,6 +169,8 @@ public sealed record SimulationResult(
         ["verifier.verify_rejected"] = world.Verifier.VerifyRejected,
         ["verifier.verify_for_decided"] = world.Verifier.VerifyForDecided,
         ["verifier.restarts"] = world.Verifier.Restarts,
+        ["verifier.notices_lost_to_crash"] = world.Verifier.NoticesLostToCrash,
+        ["verifier.notices_reannounced"] = world.Verifier.NoticesReannounced,
         // Devices the verifier's storage places outside their home zone: migrations that completed.
         ["verifier.devices_moved"] = world.Verifier.State.Owners.Count(o => world.Registry.TryGetDevice(o.Key, out var d) && d.Zone != o.Value.Zone),
         ["device.retries_ignored_stale_refusals"] = world.CorrectDevices.Sum(d => d.Core.IgnoredRefusals),
@@ -197,7 +199,7 @@ public sealed record SimulationResult(
         var vm = v.Core.Metrics;
         lines.Add($"verifier: VERIFY rejected {v.VerifyRejected}, for decided k {v.VerifyForDecided}, duplicates filtered {v.VerifyDuplicates}; core since last start: counted {vm.VotesCounted}, duplicates {vm.DuplicateVotes}, " +
             $"for decided {vm.VotesForDecided}, too far ahead {vm.VotesTooFarAhead}, malformed quorums {vm.MalformedQuorums}, duplicate txs {vm.Duplicates}; " +
-            $"aborted without quorum {v.AbortedWithoutQuorum}; direct requests {v.DirectRequests}; notices {string.Join(", ", v.NoticesSent.Select(n => $"{n.Key} {n.Value}"))}; " +
+            $"aborted without quorum {v.AbortedWithoutQuorum}; direct requests {v.DirectRequests}; restarts {v.Restarts}, decisions whose notice a crash lost {v.NoticesLostToCrash}, notices re-announced {v.NoticesReannounced}; notices {string.Join(", ", v.NoticesSent.Select(n => $"{n.Key} {n.Value}"))}; " +
             $"k_max {string.Join(", ", world.Registry.Zones.Select(z => $"{z.Id}={v.Core.NextSeq(z.Id)}"))}");
         var devices = world.CorrectDevices;
         lines.Add($"correct devices: {devices.Sum(d => d.Submitted)} submitted, {devices.Sum(d => d.Completed)} answered, {devices.Sum(d => d.Core.InvalidResponses)} invalid responses, " +

@@ -1,8 +1,8 @@
 namespace EdgeIoT.Simulation.Tests;
 
 /// <summary>
-/// The checkers are not vacuous: with a quorum deliberately too small, the simulator reports a
-/// violation within a few seeds — a bug injected into a checker's subject is caught.
+/// The checkers are not vacuous: with a quorum deliberately too small, or a recovery switched off, the
+/// simulator reports a violation within a few seeds — a bug injected into a checker's subject is caught.
 /// </summary>
 public class UnsafeModeTests(ITestOutputHelper output)
 {
@@ -12,6 +12,7 @@ public class UnsafeModeTests(ITestOutputHelper output)
     [InlineData(UnsafeMode.CommitQuorum, "commit-agreement")]
     [InlineData(UnsafeMode.VerifierQuorum, "verify-quorum")]
     [InlineData(UnsafeMode.SkipLock, "zone-ownership")]
+    [InlineData(UnsafeMode.NoReannounce, "liveness")]
     public void An_unsafe_quorum_is_caught_within_a_few_seeds(UnsafeMode mode, string checker)
     {
         var failure = FirstFailure(mode.ExposingScenario(), new SimulationOptions { Unsafe = mode });
@@ -33,6 +34,7 @@ public class UnsafeModeTests(ITestOutputHelper output)
         Simulation.Run(UnsafeMode.CommitQuorum.ExposingScenario(), 1);
         Simulation.Run(UnsafeMode.VerifierQuorum.ExposingScenario(), 1);
         Simulation.Run(UnsafeMode.SkipLock.ExposingScenario(), 1);
+        Simulation.Run(UnsafeMode.NoReannounce.ExposingScenario(), 1);
     }
 
     private SimulationFailure FirstFailure(string scenario, SimulationOptions options)

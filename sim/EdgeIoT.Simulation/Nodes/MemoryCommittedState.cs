@@ -18,6 +18,7 @@ public sealed class MemoryCommittedState : ICommittedState
     private readonly Dictionary<string, ulong> _nextSeq = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DeviceOwnership> _owners = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Core.Crypto.Bytes32> _zoneDigests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DecidedBatch> _latest = new(StringComparer.Ordinal);
 
     public MemoryCommittedState(ApplicationSet applications)
     {
@@ -51,5 +52,9 @@ public sealed class MemoryCommittedState : ICommittedState
         foreach (var (device, owner) in batch.Ownership) _owners[device] = owner;
         _nextSeq[batch.Zone] = batch.Seq + 1;
         _zoneDigests[batch.Zone] = batch.ZoneDigest;
+        _latest[batch.Zone] = batch;
     }
+
+    /// <summary>The zone's last persisted batch (<c>VerifierDatabase.ReadLatestDecided</c>): what a restarted verifier may announce again.</summary>
+    public DecidedBatch? LatestDecided(string zone) => _latest.GetValueOrDefault(zone);
 }

@@ -45,7 +45,15 @@ public sealed class SimVerifier : SimNode
     public long VerifyRejected { get; private set; }
     public long VerifyForDecided { get; private set; }
     public long NoticesReannounced { get; private set; }
-    private readonly LatestDecided _latest = new();
+    private LatestDecided _latest = new();
+    /// <summary>
+    /// Armed by <c>FaultSchedule.CrashVerifierBeforeNotice</c>: run once, right after the next decision is
+    /// persisted and before anyone hears of it — the window in which a real verifier's SIGKILL loses the
+    /// notice (decisions.md D22). It crashes this node, unless the safety phase is over.
+    /// </summary>
+    internal Action? CrashAfterNextPersist { get; set; }
+    /// <summary>Decisions persisted whose notice and responses a crash then lost.</summary>
+    public long NoticesLostToCrash { get; private set; }
     public long VerifyDuplicates { get; private set; }
     public long Restarts { get; private set; }
     public long DecidedBatches { get; private set; }
@@ -80,13 +88,19 @@ public sealed class SimVerifier : SimNode
         PersistAndRespond();
     }
 
-    /// <summary>A restart keeps the database and loses every VERIFY held in memory (decisions D8), the flood filter and the timers.</summary>
+    /// <summary>
+    /// A restart keeps the database and loses every VERIFY held in memory (decisions D8), the flood filter
+    /// and the timers; like <c>VerifierHost</c>, it reads each zone's last decided batch back for D22.
+    /// </summary>
     protected override void OnRestart()
     {
         Restarts++;
         _abortedWithoutQuorumBefore += Core.Metrics.BatchesAbortedWithoutQuorum;
         _voted.Clear();
         Core = new VerifierCore(World.Registry, State, _unsafeMatchQuorum, World.Options.Unsafe == UnsafeMode.SkipLock);
+        _latest = new LatestDecided();
+        foreach (var zone in World.Registry.Zones)
+            if (State.LatestDecided(zone.Id) is { } latest) _latest.Restore(latest);
     }
 
     // ---- VerifierEndpoints ----
@@ -105,7 +119,7 @@ public sealed class SimVerifier : SimNode
             case VerifyAdmissionStatus.AlreadyDecided:
                 VerifyForDecided++;
                 // Responder.OnVerifyForDecided: the zone's gateways may have missed the decision (decisions.md D22).
-                if (decidedZone is not null && _latest.Reannounce(decidedZone, decidedSeq, World.Clock.NowMs) is { } again)
+                if (decidedZone is not null && World.Options.Unsafe != UnsafeMode.NoReannounce && _latest.Reannounce(decidedZone, decidedSeq, World.Clock.NowMs) is { } again)
                 {
                     NoticesReannounced++;
                     SendToZone(again.Zone, VerifierMessages.Decided(again, (ulong)World.Clock.GetUtcNow().ToUnixTimeMilliseconds()));
@@ -153,6 +167,16 @@ public sealed class SimVerifier : SimNode
             World.Checkers.OnVerifierPersisted(batch);
         }
         Core.Advance();
+        if (decided.Count > 0 && CrashAfterNextPersist is { } crash)
+        {
+            CrashAfterNextPersist = null;
+            crash();
+            if (!IsUp)
+            {
+                NoticesLostToCrash += decided.Count;
+                return;
+            }
+        }
         // FloodGuard.Forget: votes for decided k are filtered by k_max anyway.
         if (decided.Count > 0 && _voted.Count > 1024) _voted.RemoveWhere(v => v.Seq < Core.NextSeq(v.Zone));
         foreach (var batch in decided) Respond(batch);

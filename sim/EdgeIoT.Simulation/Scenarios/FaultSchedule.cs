@@ -61,6 +61,24 @@ public sealed class FaultSchedule
     }
 
     /// <summary>
+    /// From <paramref name="atMs"/> on, the verifier crashes at its next decision, after persisting it and
+    /// before publishing its DECIDED notice and responses (decisions.md D22: a SIGKILL in that window, or a
+    /// broker restart), and restarts from storage <paramref name="downMs"/> later (or at the heal).
+    /// </summary>
+    public void CrashVerifierBeforeNotice(long atMs, long downMs)
+    {
+        var verifier = _world.Verifier;
+        At(atMs, "the verifier will crash between its next persist and its notice", world => verifier.CrashAfterNextPersist = () =>
+        {
+            if (world.Clock.NowMs >= world.Setup.SafetyPhaseMs) return; // faults end with the safety phase
+            world.Trace.Record(new TraceEntry(world.Clock.NowMs, TraceKind.Fault, default, default, default, 0, 0, "the verifier crashes after persisting a decision, before its notice"));
+            verifier.Crash();
+            var restartMs = world.Clock.NowMs + downMs;
+            if (restartMs < world.Setup.SafetyPhaseMs) world.Queue.Schedule(restartMs, new FaultEvent("the verifier restarts", _ => verifier.Restart()));
+        });
+    }
+
+    /// <summary>
     /// Back to back until the safety phase ends, one of <paramref name="gateways"/> at a time crashes and
     /// restarts from its store (two times in three) or is cut off and healed, for 50-750 ms each, with up
     /// to 400 ms of calm between: at most one of them is faulty at any moment.

@@ -18,6 +18,7 @@ public static class ScenarioCatalog
         new ContentionScenario(),
         new ConflictingClientsScenario(),
         new VerifierRestartScenario(),
+        new VerifierLostNoticeScenario(),
         new CrashedNodesScenario(),
         new WindowPressureScenario(),
         new RequestIgnoranceScenario(),

@@ -117,6 +117,12 @@ public sealed class VerifierRestartScenarioTests(ITestOutputHelper output) : Sce
     protected override void AssertEvidence(SimulationResult result) => Positive(result, "verifier.restarts");
 }
 
+public sealed class VerifierLostNoticeScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("verifier-lost-notice", output)
+{
+    // Not every lost notice needs announcing again: a later decision's notice may tell the zone first.
+    protected override void AssertEvidence(SimulationResult result) => Positive(result, "verifier.notices_lost_to_crash");
+}
+
 public sealed class WindowPressureScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("window-pressure", output);
 
 public sealed class CrashedNodesScenarioTests(ITestOutputHelper output) : ScenarioSeedTests("crashed-nodes", output)
