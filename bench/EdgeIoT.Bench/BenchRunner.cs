@@ -94,7 +94,7 @@ public sealed class BenchRunner(ISystemRunner system, NodeProgram node, Machine 
     private static IEnumerable<BenchPoint> FollowedUp(Experiment experiment, IReadOnlyList<BenchPoint> points, List<RunResult> runs)
     {
         foreach (var point in points) yield return point;
-        if (experiment.FollowUp?.Invoke(runs) is { } followUp) yield return followUp;
+        if (experiment.FollowUp?.Next(runs) is { } followUp) yield return followUp;
     }
 
     private async Task<RunResult> RunPointAsync(Experiment experiment, BenchPoint point, double seconds, double warmup, int basePort, BenchOptions options, CancellationToken ct)

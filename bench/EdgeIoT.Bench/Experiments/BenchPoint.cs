@@ -105,15 +105,16 @@ public sealed record Experiment(string Id, string Title, string PaperFigure, str
     public double SmokeWarmupSeconds { get; init; } = 1;
 
     public IReadOnlyList<BenchPoint> Points(bool smoke) => smoke ? Smoke : Full;
-    /// <summary>
-    /// A point that depends on the results of the others (Q1: the load at half of the peak they found),
-    /// run after them; null when there is none or the results give no basis for one.
-    /// </summary>
-    public Func<IReadOnlyList<RunResult>, BenchPoint?>? FollowUp { get; init; }
-    /// <summary>What <see cref="FollowUp"/> runs, for <c>bench --list</c>.</summary>
-    public string FollowUpDescription { get; init; } = "";
+    /// <summary>A point that depends on the results of the others, run after them (Q1: the load at half of the peak they found).</summary>
+    public FollowUpPoint? FollowUp { get; init; }
     /// <summary>Seconds a system point of this experiment spends starting and stopping its network, for estimates.</summary>
     public double SystemOverheadSeconds { get; init; } = 15;
     public double Seconds(bool smoke) => smoke ? SmokeSeconds : FullSeconds;
     public double WarmupSeconds(bool smoke) => smoke ? SmokeWarmupSeconds : FullWarmupSeconds;
 }
+
+/// <summary>
+/// An experiment's extra point: <paramref name="Next"/> computes it from the results of the other points
+/// (null when they give no basis for one); <paramref name="Description"/> says what it runs, for <c>bench --list</c>.
+/// </summary>
+public sealed record FollowUpPoint(string Description, Func<IReadOnlyList<RunResult>, BenchPoint?> Next);

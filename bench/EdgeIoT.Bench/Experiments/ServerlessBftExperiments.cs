@@ -25,8 +25,7 @@ public static class ServerlessBftExperiments
         // The latency target is read at half of the peak load. Closed-loop devices cannot be told a rate,
         // and their requests arrive in waves just after each batch's responses; paced devices send
         // exactly half of the peak the sweep found, spread evenly (docs/performance.md).
-        FollowUp = HalfOfPeak,
-        FollowUpDescription = $"{HalfPeakDevices} paced devices at half of the peak they found",
+        FollowUp = new($"{HalfPeakDevices} paced devices at half of the peak they found", HalfOfPeak),
     };
 
     /// <summary>Q1's extra point: <see cref="HalfPeakDevices"/> paced devices at half of the best throughput so far; null if nothing ran.</summary>

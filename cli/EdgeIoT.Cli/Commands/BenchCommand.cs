@@ -36,7 +36,7 @@ public sealed class BenchCommand(TextWriter output, TextWriter error, Func<IHost
         {
             foreach (var e in ExperimentCatalog.All)
                 await output.WriteLineAsync($"{e.Id,-9} {e.Title} ({e.PaperFigure}): {e.Full.Count} point(s), smoke {e.Smoke.Count}" +
-                    (e.FollowUp is null ? "" : $"; after them, in both: {e.FollowUpDescription}"));
+                    (e.FollowUp is null ? "" : $"; after them, in both: {e.FollowUp.Description}"));
             await output.WriteLineAsync($"zone experiments (Ziziphus §5): {string.Join(", ", ExperimentCatalog.ZoneExperiments.Select(e => e.Id))}");
             return CliApp.ExitSuccess;
         }

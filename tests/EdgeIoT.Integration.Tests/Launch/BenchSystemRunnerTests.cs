@@ -71,7 +71,7 @@ public sealed class BenchSystemRunnerTests
             Experiment = "Q1", Series = series, X = 10, Params = [], Machine = new Machine(2, "test"), StartedAt = "", Ok = ok, ThroughputTps = tps,
         };
         // A failed point's figure is no peak, and the follow-up's own result is not part of the sweep.
-        var point = ServerlessBftExperiments.Q1.FollowUp!([Run(700), Run(1_502), Run(9_000, ok: false), Run(5_000, series: ServerlessBftExperiments.HalfPeakSeries)])!;
+        var point = ServerlessBftExperiments.Q1.FollowUp!.Next([Run(700), Run(1_502), Run(9_000, ok: false), Run(5_000, series: ServerlessBftExperiments.HalfPeakSeries)])!;
 
         Assert.Equal((ServerlessBftExperiments.HalfPeakSeries, 751, ServerlessBftExperiments.HalfPeakDevices), (point.Series, point.System!.RateTps, point.System.Devices));
         var args = SystemRunner.UpArguments(point.System, 30, "/w", "/w/report.json", 24000);
@@ -79,7 +79,7 @@ public sealed class BenchSystemRunnerTests
         Assert.Equal(751, point.Params()["rate_tps"]);
         // Pre-signed for the rate, not for the budget of a closed loop at full speed.
         Assert.Equal((751 * 30 + 49) / 50 + 16, int.Parse(ValueOf(SystemRunner.SimulatorArguments(point.System, 30, 5), "--presign")!));
-        Assert.Null(ServerlessBftExperiments.Q1.FollowUp!([Run(0, ok: false)]));
+        Assert.Null(ServerlessBftExperiments.Q1.FollowUp!.Next([Run(0, ok: false)]));
         Assert.DoesNotContain("--rate", SystemRunner.UpArguments(ServerlessBftExperiments.Q1.Full[0].System!, 30, "/w", "/w/report.json", 24000));
     }
 }
