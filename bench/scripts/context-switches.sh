@@ -5,6 +5,7 @@
 #
 # Runs `edgeiot up --seconds 32` from the current checkout (built), and counts with `perf stat
 # --per-thread` over 14-24 s on every EdgeIoT process and the broker. Needs perf (linux-perf) and root.
+# Run it alone on the machine: it counts every EdgeIoT process and every mosquitto it finds.
 set -uo pipefail
 devices=$1 rate=${2:-}
 work=$(mktemp -d)

@@ -8,6 +8,7 @@
 # one sitting, the machine drifts), reads each process's CPU time from /proc 15 s and 43 s after the
 # launch, and prints the transactions the verifier answered in between, CPU µs per transaction per kind and in total, the average
 # batch and the latency percentiles of `up --report`. RATE paces the devices (`up --rate`).
+# Run it alone on the machine: it counts every EdgeIoT process and every mosquitto it finds.
 set -uo pipefail
 rounds=$1 devices=$2; shift 2
 work=$(mktemp -d)
