@@ -68,7 +68,7 @@ public static class ZiziphusExperiments
     {
         // A fresh multi-zone network commits its first transactions about 5 s (3 zones) to 14 s (7 zones)
         // after the devices start on these 2 loaded cores (cold code paths in 12 to 28 gateways and the
-        // executors), and 7 zones commit at a steady rate from about 21 s (docs/performance.md). The
+        // executors), and 7 zones commit at a steady rate from about 22 s (docs/performance.md). The
         // warm-up covers that, and a full point still measures 22 s at every size; smoke runs cover most
         // of the start, or a smoke point measures nothing.
         FullWarmupSeconds = 8 + 4 * (zones - 3),
