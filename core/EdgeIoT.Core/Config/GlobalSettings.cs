@@ -29,8 +29,6 @@ public sealed class GlobalSettings
     public int StepTimeoutMs { get; set; } = 2000;
     /// <summary>Upper bound of the randomized back-off after a ballot collision (leader election).</summary>
     public int CollisionBackoffMaxMs { get; set; } = 500;
-    /// <summary>Global transactions in flight at one initiator; more wait in its queue.</summary>
-    public int InFlightMax { get; set; } = 64;
     /// <summary>Migration requests an initiator queues before refusing with "overloaded".</summary>
     public int PendingMax { get; set; } = 10_000;
     /// <summary>
@@ -49,7 +47,6 @@ public sealed class GlobalSettings
         if (MigrationPeriodMs < 1) yield return $"global.migrationPeriodMs {MigrationPeriodMs} must be positive";
         if (StepTimeoutMs is < 10 or > 600_000) yield return $"global.stepTimeoutMs {StepTimeoutMs} must be within 10..600000";
         if (CollisionBackoffMaxMs is < 1 or > 60_000) yield return $"global.collisionBackoffMaxMs {CollisionBackoffMaxMs} must be within 1..60000";
-        if (InFlightMax is < 1 or > 10_000) yield return $"global.inFlightMax {InFlightMax} must be within 1..10000";
         if (PendingMax is < 1 or > 1_000_000) yield return $"global.pendingMax {PendingMax} must be within 1..1000000";
     }
 
