@@ -52,7 +52,7 @@ public sealed class ChildProcess
 
     /// <summary>Completes when the process printed its ready line.</summary>
     public Task Ready => _ready.Task;
-    /// <summary>Completes with the exit code once the process exited and its output is logged (128 + n after signal n).</summary>
+    /// <summary>Completes with the exit code once the process exited, its output is logged and the <see cref="Exited"/> handlers ran (128 + n after signal n).</summary>
     public Task<int> Exit => _exit.Task;
     public bool HasExited => _exit.Task.IsCompleted;
     public bool IsReady => _ready.Task.IsCompleted && !HasExited;
@@ -65,7 +65,7 @@ public sealed class ChildProcess
 
     /// <summary>Each stdout line, on a thread-pool thread, in order.</summary>
     public event Action<ChildProcess, string>? StandardOutputLine;
-    /// <summary>Raised once after the process exited and its output was logged.</summary>
+    /// <summary>Raised once after the process exited and its output was logged, before <see cref="Exit"/> completes (<see cref="HasExited"/> is still false in a handler).</summary>
     public event Action<ChildProcess, int>? Exited;
 
     public void Start()
@@ -168,8 +168,16 @@ public sealed class ChildProcess
         CloseLog();
         CloseStandardInput();
         process.Dispose();
-        _exit.TrySetResult(code);
-        Exited?.Invoke(this, code);
+        // Handlers first: whoever awaits Exit (StopAllAsync) then sees what they did, such as a
+        // ProcessExited event, instead of racing them.
+        try
+        {
+            Exited?.Invoke(this, code);
+        }
+        finally
+        {
+            _exit.TrySetResult(code);
+        }
     }
 
     /// <summary>"exited with code 3" or "was killed by SIGKILL (exit code 137)".</summary>
