@@ -23,6 +23,17 @@ public sealed class FaultSchedule
         _world.Queue.Schedule(timeMs, new FaultEvent(description, action));
     }
 
+    /// <summary>
+    /// One to three instants spread over the safety phase, one in each equal part of it (in its first
+    /// half). Drawn lazily, so a caller's own draws between them keep each seed's sequence.
+    /// </summary>
+    public IEnumerable<long> SpreadOverSafetyPhase(Random random)
+    {
+        var safetyMs = _world.Setup.SafetyPhaseMs;
+        var count = 1 + random.Next(3);
+        for (var i = 0; i < count; i++) yield return (i * safetyMs / count) + random.Next(safetyMs / (2 * count));
+    }
+
     /// <summary>Cuts <paramref name="isolated"/> off from everyone else from <paramref name="fromMs"/> until <paramref name="untilMs"/>.</summary>
     public void Partition(string name, IEnumerable<NodeId> isolated, long fromMs, long untilMs)
     {

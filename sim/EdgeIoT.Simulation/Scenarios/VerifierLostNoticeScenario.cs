@@ -15,12 +15,6 @@ public sealed class VerifierLostNoticeScenario : Scenario
 
     public override void ScheduleFaults(FaultSchedule faults, Random random)
     {
-        var safetyMs = faults.World.Setup.SafetyPhaseMs;
-        var crashes = 1 + random.Next(3);
-        for (var i = 0; i < crashes; i++)
-        {
-            var atMs = (i * safetyMs / crashes) + random.Next(safetyMs / (2 * crashes));
-            faults.CrashVerifierBeforeNotice(atMs, 1 + random.Next(200));
-        }
+        foreach (var atMs in faults.SpreadOverSafetyPhase(random)) faults.CrashVerifierBeforeNotice(atMs, 1 + random.Next(200));
     }
 }

@@ -14,12 +14,7 @@ public sealed class VerifierRestartScenario : Scenario
     public override void ScheduleFaults(FaultSchedule faults, Random random)
     {
         var safetyMs = faults.World.Setup.SafetyPhaseMs;
-        var crashes = 1 + random.Next(3);
-        for (var i = 0; i < crashes; i++)
-        {
-            var atMs = (i * safetyMs / crashes) + random.Next(safetyMs / (2 * crashes));
-            faults.CrashAndRestart(NodeId.Verifier, atMs, 1 + random.Next(200));
-        }
+        foreach (var atMs in faults.SpreadOverSafetyPhase(random)) faults.CrashAndRestart(NodeId.Verifier, atMs, 1 + random.Next(200));
         faults.CrashAndRestart(new NodeId(NodeRole.Executor, random.Next(faults.World.Executors.Count)), random.Next(safetyMs / 2), 1 + random.Next(500));
     }
 }
