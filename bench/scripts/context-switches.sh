@@ -7,6 +7,7 @@
 # --per-thread` over 14-24 s on every EdgeIoT process and the broker. Needs perf (linux-perf) and root.
 # Run it alone on the machine: it counts every EdgeIoT process and every mosquitto it finds.
 set -uo pipefail
+source "$(dirname "$0")/answered.sh"
 devices=$1 rate=${2:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -20,15 +21,9 @@ for pid in ${pids//,/ }; do
   name=$(tr '\0' ' ' < /proc/$pid/cmdline | grep -o 'config/[a-z0-9-]*\|mosquitto' | head -1)
   for tid in $(ls /proc/$pid/task); do echo "$tid ${name#config/}"; done
 done > "$work/threads"
-# Transactions the verifier has answered so far: its RESPONSEs published (GET /v1/status).
-answered_now() {
-  local url
-  url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verifier"]["url"])' "$work/net/network.json")
-  curl -s "$url/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["published"]["responses"])'
-}
-before=$(answered_now)
+before=$(answered_now "$work/net")
 perf stat -e context-switches,raw_syscalls:sys_enter -p "$pids" --per-thread -o "$work/stat.txt" -- sleep 10 2>/dev/null
-after=$(answered_now)
+after=$(answered_now "$work/net")
 wait $up
 python3 - "$work" $(( after - before )) <<'PY'
 import collections, re, sys

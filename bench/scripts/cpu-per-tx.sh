@@ -10,6 +10,7 @@
 # batch and the latency percentiles of `up --report`. RATE paces the devices (`up --rate`).
 # Run it alone on the machine: it counts every EdgeIoT process and every mosquitto it finds.
 set -uo pipefail
+source "$(dirname "$0")/answered.sh"
 rounds=$1 devices=$2; shift 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -24,12 +25,6 @@ snapshot() {
   done | sort
 }
 
-# Transactions the verifier has answered so far: its RESPONSEs published (GET /v1/status).
-answered_now() {
-  local url
-  url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verifier"]["url"])' "$work/net/network.json")
-  curl -s "$url/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["published"]["responses"])'
-}
 
 for _ in $(seq 1 "$rounds"); do
   for tree in "$@"; do
@@ -37,8 +32,8 @@ for _ in $(seq 1 "$rounds"); do
     dotnet "$tree/artifacts/bin/EdgeIoT.Cli/release/edgeiot.dll" up --dir "$work/net" --devices "$devices" ${RATE:+--rate $RATE} \
       --seconds 45 --report "$work/report.json" > "$work/up.log" 2>&1 &
     up=$!
-    sleep 15; snapshot > "$work/before"; first=$(answered_now); start=$(date +%s.%N)
-    sleep 28; snapshot > "$work/after"; last=$(answered_now); end=$(date +%s.%N)
+    sleep 15; snapshot > "$work/before"; first=$(answered_now "$work/net"); start=$(date +%s.%N)
+    sleep 28; snapshot > "$work/after"; last=$(answered_now "$work/net"); end=$(date +%s.%N)
     wait $up
     tx=$(( last - first ))
     hz=$(getconf CLK_TCK)
