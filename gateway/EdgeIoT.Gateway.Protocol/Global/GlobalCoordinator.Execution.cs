@@ -78,7 +78,7 @@ public sealed partial class GlobalCoordinator
         {
             _metadata.Lock(order.Device);
             _incoming[order.Device] = new Incoming(body.Slot, order, _tick);
-            if (_earlyAdopts.Remove(order.Device, out var adopted) && adopted.FromZone == order.FromZone)
+            if (_earlyAdopts.Remove(order.Device, out var adopted) && adopted.Slot == body.Slot && adopted.FromZone == order.FromZone)
             {
                 // This gateway executes late: the destination adopted the device already.
                 _incoming.Remove(order.Device);
@@ -91,7 +91,7 @@ public sealed partial class GlobalCoordinator
             _metadata.Lock(order.Device);
             var outgoing = new Outgoing(body.Slot, order, step, _tick) { Deferred = _incoming.ContainsKey(order.Device) };
             _outgoing[order.Device] = outgoing;
-            if (_earlyLocks.Remove(order.Device, out var locked) && locked.Receipt.ToZone == order.ToZone)
+            if (_earlyLocks.Remove(order.Device, out var locked) && locked.Receipt.Slot == body.Slot && locked.Receipt.ToZone == order.ToZone)
             {
                 outgoing.Deferred = false;
                 outgoing.Receipt = locked.Receipt;
@@ -154,9 +154,12 @@ public sealed partial class GlobalCoordinator
     public void OnLockPoint(ulong lockSeq, MigrationReceipt receipt)
     {
         if (receipt.Adopt || receipt.FromZone != Zone) Reject($"lock receipt for {receipt.Device} is not a LOCK of zone {Zone}");
-        else if (!_outgoing.TryGetValue(receipt.Device, out var outgoing) || outgoing.Order.ToZone != receipt.ToZone || outgoing.Receipt is not null && Key(outgoing.Receipt.Ballot) != Key(receipt.Ballot))
+        else if (!_outgoing.TryGetValue(receipt.Device, out var outgoing) || outgoing.Slot != receipt.Slot || outgoing.Order.ToZone != receipt.ToZone)
         {
-            if (receipt.Applied && _registry.TryGetDevice(receipt.Device, out _)) _earlyLocks[receipt.Device] = (lockSeq, receipt);
+            // A receipt of a slot not executed here yet is early; one of an executed slot is a repeat of a
+            // finished migration (a re-announced or duplicated notice) and must not stand in for a later
+            // migration of the device — under a stable leader its ballot would even match.
+            if (receipt.Applied && receipt.Slot > LastExecuted && _registry.TryGetDevice(receipt.Device, out _)) _earlyLocks[receipt.Device] = (lockSeq, receipt);
         }
         else if (!receipt.Applied) Reject($"the verifier refused the LOCK of {receipt.Device}: {receipt.Reason}");
         else if (outgoing.Receipt is null)
@@ -173,10 +176,10 @@ public sealed partial class GlobalCoordinator
     {
         if (!receipt.Adopt || receipt.ToZone != Zone) Reject($"adopt receipt for {receipt.Device} is not an ADOPT of zone {Zone}");
         else if (!receipt.Applied) Reject($"the verifier refused the ADOPT of {receipt.Device}: {receipt.Reason}");
-        else if (!_incoming.TryGetValue(receipt.Device, out var incoming) || incoming.Order.FromZone != receipt.FromZone
-            || incoming.History is not null && Key(VerifiedBody(incoming.History).Ballot) != Key(receipt.Ballot))
+        else if (!_incoming.TryGetValue(receipt.Device, out var incoming) || incoming.Slot != receipt.Slot || incoming.Order.FromZone != receipt.FromZone)
         {
-            if (_registry.TryGetDevice(receipt.Device, out _)) _earlyAdopts[receipt.Device] = receipt;
+            // As for LOCK receipts: early only when its slot is still to execute here.
+            if (receipt.Slot > LastExecuted && _registry.TryGetDevice(receipt.Device, out _)) _earlyAdopts[receipt.Device] = receipt;
         }
         else if (_incoming.Remove(receipt.Device))
         {

@@ -176,7 +176,7 @@ public sealed class GlobalDataPlane
         var count = _historyCount[device] = _historyCount.GetValueOrDefault(device) + 1 + (ulong)_random.Next(5);
         var receipt = new MigrationReceipt
         {
-            Device = device, Ballot = body.Ballot, Adopt = false, Applied = true, FromZone = zoneId, ToZone = body.Order.ToZone,
+            Device = device, Ballot = body.Ballot, Adopt = false, Applied = true, FromZone = zoneId, ToZone = body.Order.ToZone, Slot = body.Slot,
             HistoryDigest = ByteString.CopyFrom(GlobalWorld.Digest($"history|{device}|{count}")), HistoryCount = count,
         };
         var seq = SystemBatch(zone, commit, adopt: false);
@@ -188,7 +188,7 @@ public sealed class GlobalDataPlane
     private void Refuse(int zone, GlobalStep body, string reason, ulong seq)
     {
         EntriesRefused++;
-        var receipt = new MigrationReceipt { Device = body.Order.Device, Ballot = body.Ballot, Adopt = body.Kind == GlobalStepKind.GlobalStepHistory, Applied = false, Reason = reason, FromZone = body.Order.FromZone, ToZone = body.Order.ToZone };
+        var receipt = new MigrationReceipt { Device = body.Order.Device, Ballot = body.Ballot, Adopt = body.Kind == GlobalStepKind.GlobalStepHistory, Applied = false, Reason = reason, FromZone = body.Order.FromZone, ToZone = body.Order.ToZone, Slot = body.Slot };
         Notify(zone, receipt, seq, seq);
     }
 
@@ -224,7 +224,7 @@ public sealed class GlobalDataPlane
         AdoptsDecided++;
         var receipt = new MigrationReceipt
         {
-            Device = device, Ballot = body.Ballot, Adopt = true, Applied = true, FromZone = body.Order.FromZone, ToZone = zoneId,
+            Device = device, Ballot = body.Ballot, Adopt = true, Applied = true, FromZone = body.Order.FromZone, ToZone = zoneId, Slot = body.Slot,
             HistoryDigest = body.HistoryDigest, HistoryCount = body.HistoryCount,
         };
         _lastAdopt[device] = (receipt, body.Order.Timestamp);

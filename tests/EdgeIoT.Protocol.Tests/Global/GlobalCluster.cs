@@ -206,7 +206,7 @@ internal sealed class GlobalCluster : IDisposable
         if (!_locked.Add(request.Device)) return;
         var receipt = new MigrationReceipt
         {
-            Device = request.Device, Ballot = body.Ballot, Applied = true, FromZone = zone, ToZone = body.Order.ToZone,
+            Device = request.Device, Ballot = body.Ballot, Applied = true, FromZone = zone, ToZone = body.Order.ToZone, Slot = body.Slot,
             HistoryDigest = ByteString.CopyFrom(SHA256.HashData(Encoding.UTF8.GetBytes(request.Device))), HistoryCount = 3,
         };
         Receipts.Add(receipt);
@@ -218,7 +218,7 @@ internal sealed class GlobalCluster : IDisposable
     {
         if (!Core.Quorum.StepCertificates.TryVerifyAdopt(request.History, Registry, zone, out var body, out var reason)) throw new InvalidOperationException(reason);
         if (!_locked.Remove(request.Device)) return;
-        var receipt = new MigrationReceipt { Device = request.Device, Ballot = body.Ballot, Adopt = true, Applied = true, FromZone = body.Order.FromZone, ToZone = zone, HistoryDigest = body.HistoryDigest, HistoryCount = body.HistoryCount };
+        var receipt = new MigrationReceipt { Device = request.Device, Ballot = body.Ballot, Adopt = true, Applied = true, FromZone = body.Order.FromZone, ToZone = zone, Slot = body.Slot, HistoryDigest = body.HistoryDigest, HistoryCount = body.HistoryCount };
         Receipts.Add(receipt);
         Decided(zone, Core.Crypto.Sha256Digest.Of(Core.Execution.SystemEntries.Encode(new SystemEntry { Adopt = request.History })).ToArray(), TxStatus.System);
         foreach (var node in Zones[zone]) node.OnAdopted(receipt);
