@@ -91,6 +91,8 @@ public sealed record SimulationResult(
             ["global.collisions"] = correct.Sum(m => m.Collisions),
             ["global.recovered"] = correct.Sum(m => m.Recovered),
             ["global.retries"] = correct.Sum(m => m.Retries),
+            ["global.pipelined_slots"] = correct.Sum(m => m.PipelinedSlots),
+            ["global.slots_in_flight_peak"] = correct.Count == 0 ? 0 : correct.Max(m => m.SlotsInFlightPeak),
             ["global.queries_sent"] = correct.Sum(m => m.QueriesSent),
             ["global.queries_answered"] = correct.Sum(m => m.QueriesAnswered),
             ["global.suspicions"] = correct.Sum(m => m.Suspicions),
@@ -118,7 +120,7 @@ public sealed record SimulationResult(
             var c = g.Coordinator;
             var m = c.Metrics;
             lines.Add($"{g.Name}: view {c.View}{(c.IsPrimary ? " primary" : "")}, executed through slot {c.LastExecuted}, endorsed {m.Endorsed}, refused to endorse {m.EndorseRefused}, certified {m.Certified}, " +
-                $"proposals {m.Proposals}, retries {m.Retries}, collisions {m.Collisions}, queries {m.QueriesSent}/{m.QueriesAnswered} answered, suspicions {m.Suspicions}, rejected {m.Rejected}, " +
+                $"proposals {m.Proposals} ({m.PipelinedSlots} pipelined, at most {m.SlotsInFlightPeak} at once), retries {m.Retries}, collisions {m.Collisions}, queries {m.QueriesSent}/{m.QueriesAnswered} answered, suspicions {m.Suspicions}, rejected {m.Rejected}, " +
                 $"locks {m.LockRequests}, adopts {m.AdoptRequests}, histories {m.HistoriesCertified}, checkpoints attached {m.CheckpointsAttached}/confirmed {m.CheckpointsConfirmed}/mismatched {m.CheckpointMismatches}/awaited {m.CheckpointsAwaited}/dropped {m.CheckpointsDropped}/kept {m.CheckpointsKept}{(world.IsZoneUp(g.Zone) ? "" : ", DOWN")}" +
                 (g.LastRejections.Count > 0 ? $"; last rejection: {g.LastRejections[^1]}" : "") + $"\n      state: {c.DescribeState()}");
         }

@@ -16,6 +16,9 @@ public enum GlobalLeaderMode
 /// </summary>
 public sealed class GlobalSettings
 {
+    /// <summary>The most slots in flight a network file may ask for: well inside the slot window every gateway keeps state for (64).</summary>
+    public const int SlotsInFlightLimit = 32;
+
     public GlobalLeaderMode Leader { get; set; } = GlobalLeaderMode.StableLeader;
     /// <summary>The stable initiator zone (stable-leader mode); empty means the first zone of the registry.</summary>
     public string StableZone { get; set; } = "";
@@ -29,6 +32,13 @@ public sealed class GlobalSettings
     public int StepTimeoutMs { get; set; } = 2000;
     /// <summary>Upper bound of the randomized back-off after a ballot collision (leader election).</summary>
     public int CollisionBackoffMaxMs { get; set; } = 500;
+    /// <summary>
+    /// Slots the stable leader's zone drives at once (multi-Paxos pipelining, docs/zones.md decision Z6):
+    /// each slot still orders one migration and slots still execute in order, but the round trips of
+    /// several overlap. 1 runs one slot at a time. Leader election and a stable zone past view 0 always
+    /// run one slot at a time (their PROPOSE must be for the next slot to execute).
+    /// </summary>
+    public int SlotsInFlightMax { get; set; } = 8;
     /// <summary>Migration requests an initiator queues before refusing with "overloaded".</summary>
     public int PendingMax { get; set; } = 10_000;
     /// <summary>
@@ -47,6 +57,7 @@ public sealed class GlobalSettings
         if (MigrationPeriodMs < 1) yield return $"global.migrationPeriodMs {MigrationPeriodMs} must be positive";
         if (StepTimeoutMs is < 10 or > 600_000) yield return $"global.stepTimeoutMs {StepTimeoutMs} must be within 10..600000";
         if (CollisionBackoffMaxMs is < 1 or > 60_000) yield return $"global.collisionBackoffMaxMs {CollisionBackoffMaxMs} must be within 1..60000";
+        if (SlotsInFlightMax is < 1 or > SlotsInFlightLimit) yield return $"global.slotsInFlightMax {SlotsInFlightMax} must be within 1..{SlotsInFlightLimit}";
         if (PendingMax is < 1 or > 1_000_000) yield return $"global.pendingMax {PendingMax} must be within 1..1000000";
     }
 

@@ -37,7 +37,9 @@ public sealed partial class GlobalCoordinator
         }
         _decided[body.Slot] = new DecidedSlot(step, body);
         while (_decided.Remove(LastExecuted + 1, out var next)) Execute(next);
-        if (_decided.Count > 0) QueryMissing(body.Ballot.Zone);
+        // A COMMIT overtaking its predecessor is the pipeline's normal case when the predecessor's slot is
+        // open here; the timers ask if it stays open for long (decision Z6).
+        if (_decided.Count > 0 && !_slots.ContainsKey(LastExecuted + 1)) QueryMissing(body.Ballot.Zone);
     }
 
     /// <summary>Two certified COMMITs of one slot with different orders: impossible unless more than f gateways of a zone lied, or a quorum was too small.</summary>
@@ -66,7 +68,7 @@ public sealed partial class GlobalCoordinator
         if (allowed) Metrics.Allowed++;
         else Metrics.Refused++;
         ForgetRequests(order.Device, order.Timestamp);
-        if (_attempt?.Slot == body.Slot) _attempt = null;
+        _attempts.Remove(body.Slot);
         _backoffUntilTick = 0; // a back-off waits for the slot it lost; the next slot is free
         if (!allowed)
         {

@@ -8,8 +8,10 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 /// <summary>
 /// The initiator role: device requests queue at every gateway of the initiator zone; the primary puts
 /// the oldest into the next slot (PROPOSE → ACCEPT → COMMIT, or ACCEPT → COMMIT for the stable leader in
-/// view 0), one slot at a time. A slot lost to a higher ballot or a silent majority is retried with a
-/// higher ballot after a random back-off up to collisionBackoffMaxMs.
+/// view 0). Leader election runs one slot at a time; the stable leader in view 0 drives up to
+/// global.slotsInFlightMax slots at once (decision Z6), each with a migration of a different device. A slot
+/// lost to a higher ballot or a silent majority is retried with a higher ballot after a random back-off up
+/// to collisionBackoffMaxMs, once it is the next slot to execute.
 /// </summary>
 public sealed partial class GlobalCoordinator
 {
@@ -36,7 +38,8 @@ public sealed partial class GlobalCoordinator
     private readonly LinkedList<PendingRequest> _requests = new();
     private readonly HashSet<(string Device, ulong Timestamp)> _requestKeys = [];
     private readonly int _backoffMaxTicks;
-    private Attempt? _attempt;
+    /// <summary>This primary's slots in flight, by slot.</summary>
+    private readonly SortedDictionary<ulong, Attempt> _attempts = [];
     private long _backoffUntilTick;
     /// <summary>The highest ballot n this gateway used per slot, so a retry goes higher.</summary>
     private readonly Dictionary<ulong, ulong> _usedN = [];
@@ -116,54 +119,80 @@ public sealed partial class GlobalCoordinator
 
     private void DriveInitiator()
     {
-        if (_attempt is { } attempt)
-        {
-            ContinueAttempt(attempt);
-            return;
-        }
+        foreach (var attempt in _attempts.Values.ToList()) ContinueAttempt(attempt);
         if (_tick < _backoffUntilTick) return;
-        var head = NextRequest();
-        if (head is null) return;
+        while (_attempts.Count < SlotsInFlight && StartAttempt())
+        {
+            if (_attempts.Count > 1) Metrics.PipelinedSlots++;
+            Metrics.SlotsInFlightPeak = Math.Max(Metrics.SlotsInFlightPeak, _attempts.Count);
+        }
+    }
+
+    /// <summary>
+    /// Slots this primary may drive at once: the stable leader's ballot ⟨1, stable zone⟩ is the only one
+    /// of view 0, so its slots need no PROPOSE and can overlap (multi-Paxos with one leader); any PROPOSE
+    /// is for the next slot to execute, one at a time.
+    /// </summary>
+    private int SlotsInFlight => StableFastPath ? Math.Min(_settings.SlotsInFlightMax, _options.SlotWindowMax) : 1;
+
+    private bool StableFastPath => IsStableLeader && Zone == StableZone && View == 0;
+
+    /// <summary>Puts the oldest waiting request of a device not already in flight into the next free slot; false when there is nothing to start now.</summary>
+    private bool StartAttempt()
+    {
         var slot = LastExecuted + 1;
-        if (_decided.ContainsKey(slot)) return;
+        while (_attempts.ContainsKey(slot) || _decided.ContainsKey(slot)) slot++;
+        if (slot > LastExecuted + (ulong)SlotsInFlight) return false;
         var state = Slot(slot);
+        var fast = StableFastPath && state.HighestN == 0 && !_usedN.ContainsKey(slot);
+        // A slot that lost its first ballot is retried with PROPOSE, which must be for the next slot to execute.
+        if (!fast && slot != LastExecuted + 1) return false;
         // Another initiator is driving this slot: do not pre-empt it while it makes progress.
-        if (state.Highest.IsSet && state.Highest.Zone != Zone && _tick - state.LastStepTick < 2 * _stepTicks) return;
+        if (state.Highest.IsSet && state.Highest.Zone != Zone && _tick - state.LastStepTick < 2 * _stepTicks) return false;
+        var head = NextRequest();
+        if (head is null) return false;
         var order = head.Request.ToOrder(_metadata.ZoneOf(head.Request.Device));
         var digest = ByteString.CopyFrom(MigrationRequests.Digest(order).ToArray());
-        if (IsStableLeader && View == 0 && state.HighestN == 0 && !_usedN.ContainsKey(slot))
+        if (fast)
         {
             var ballot = new BallotKey(1, Zone);
             _usedN[slot] = 1;
             var accept = new GlobalStep { Kind = GlobalStepKind.GlobalStepAccept, Slot = slot, Ballot = ballot.ToBallot(), Previous = PreviousBallot(slot), RequestDigest = digest, Order = order };
-            _attempt = new Attempt(slot, ballot, order, Phase.Accepting, _tick) { Accept = accept };
+            _attempts[slot] = new Attempt(slot, ballot, order, Phase.Accepting, _tick) { Accept = accept };
             Metrics.Proposals++;
             RequestEndorsement(accept, []);
-            return;
+            return true;
         }
         var n = Math.Max(state.HighestN, _usedN.GetValueOrDefault(slot)) + 1;
         _usedN[slot] = n;
         var proposal = new BallotKey(n, Zone);
-        _attempt = new Attempt(slot, proposal, order, Phase.Proposing, _tick);
+        _attempts[slot] = new Attempt(slot, proposal, order, Phase.Proposing, _tick);
         Metrics.Proposals++;
         RequestEndorsement(new GlobalStep { Kind = GlobalStepKind.GlobalStepPropose, Slot = slot, Ballot = proposal.ToBallot(), RequestDigest = digest, Order = order }, []);
+        return true;
     }
 
+    /// <summary>The oldest waiting request whose device has no migration in one of this primary's slots in flight.</summary>
     private PendingRequest? NextRequest()
     {
-        while (_requests.First is { } first)
+        for (var node = _requests.First; node is not null;)
         {
-            var request = first.Value.Request;
-            if (request.Timestamp > _metadata.LastTimestamp(request.Device)) return first.Value;
-            _requestKeys.Remove((request.Device, request.Timestamp));
-            _requests.RemoveFirst();
+            var next = node.Next;
+            var request = node.Value.Request;
+            if (request.Timestamp <= _metadata.LastTimestamp(request.Device))
+            {
+                _requestKeys.Remove((request.Device, request.Timestamp));
+                _requests.Remove(node);
+            }
+            else if (!_attempts.Values.Any(a => a.Order.Device == request.Device)) return node.Value;
+            node = next;
         }
         return null;
     }
 
     private void ContinueAttempt(Attempt attempt)
     {
-        if (attempt.Slot <= LastExecuted) { _attempt = null; return; }
+        if (attempt.Slot <= LastExecuted) { _attempts.Remove(attempt.Slot); return; }
         var state = Slot(attempt.Slot);
         if (state.Highest > attempt.Ballot && attempt.Phase != Phase.Committing)
         {
@@ -171,7 +200,7 @@ public sealed partial class GlobalCoordinator
             // wait) and retry after a random back-off past the step timeout, so duelling initiators
             // do not pre-empt each other for ever (ziziphus §3.5).
             Metrics.Collisions++;
-            GiveUp(2 * _stepTicks);
+            GiveUp(attempt, 2 * _stepTicks);
             return;
         }
         switch (attempt.Phase)
@@ -199,7 +228,7 @@ public sealed partial class GlobalCoordinator
             default:
                 if (_tick - attempt.PhaseTick >= 2 * _stepTicks)
                 {
-                    GiveUp(0);
+                    GiveUp(attempt, 0);
                     return;
                 }
                 if (_tick - attempt.SentTick >= _stepTicks)
@@ -238,10 +267,10 @@ public sealed partial class GlobalCoordinator
         }
     }
 
-    private void GiveUp(int waitTicks)
+    private void GiveUp(Attempt attempt, int waitTicks)
     {
         Metrics.Retries++;
-        _attempt = null;
+        _attempts.Remove(attempt.Slot);
         _backoffUntilTick = _tick + waitTicks + _random.Next(_backoffMaxTicks + 1);
     }
 

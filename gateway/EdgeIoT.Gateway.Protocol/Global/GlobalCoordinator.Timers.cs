@@ -37,10 +37,13 @@ public sealed partial class GlobalCoordinator
         TimeRequests();
         TimeSlots();
         TimeMigrations();
-        // Behind: a COMMIT waits for its predecessor, steps of later slots arrive, or the next slot is
-        // open for long (our zone may have committed it without us).
-        var behind = _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1
-            || _slots.TryGetValue(LastExecuted + 1, out var next) && _tick - next.FirstSeenTick >= _stepTicks;
+        // Behind: the next slot is open for long (our zone may have committed it without us), or a COMMIT
+        // or steps of later slots arrived while we know nothing of the next one. Later slots open beside
+        // the next one are the stable leader's pipeline (decision Z6), not a gap.
+        var laterSlots = _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1;
+        var behind = _slots.TryGetValue(LastExecuted + 1, out var next)
+            ? _tick - next.FirstSeenTick >= _stepTicks
+            : laterSlots;
         if (behind) QueryMissing(_slots.Values.LastOrDefault()?.Highest.Zone);
         else if (_tick - _probeTick >= 4 * _stepTicks && _registry.Zones.Count > 1)
         {

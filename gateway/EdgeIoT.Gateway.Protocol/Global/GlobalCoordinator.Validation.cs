@@ -15,7 +15,7 @@ public sealed partial class GlobalCoordinator
         switch (body.Kind)
         {
             case GlobalStepKind.GlobalStepPropose:
-                if (!InitiatorSlot(body, out reason) || !FreshOrder(body.Order, out reason)) return false;
+                if (!InitiatorSlot(body, stableFirstBallot: false, out reason) || !FreshOrder(body.Order, out reason)) return false;
                 var highest = SlotOrNull(body.Slot)?.HighestN ?? 0;
                 if (body.Ballot.N > highest + _options.BallotJumpMax) { reason = $"ballot n {body.Ballot.N} jumps more than {_options.BallotJumpMax} above {highest}"; return false; }
                 return true;
@@ -30,9 +30,14 @@ public sealed partial class GlobalCoordinator
         }
     }
 
-    /// <summary>An initiator's PROPOSE/ACCEPT: for the next slot to execute here (the initiator runs one slot at a time).</summary>
-    private bool InitiatorSlot(GlobalStep body, out string reason)
+    /// <summary>
+    /// An initiator's PROPOSE/ACCEPT: for the next slot to execute here, where a PROPOSE recovers what
+    /// earlier ballots may have accepted one slot at a time. The stable leader's ⟨1⟩ ACCEPT of view 0 may be
+    /// for a later slot in the window (pipelining, decision Z6): no earlier ballot exists to recover.
+    /// </summary>
+    private bool InitiatorSlot(GlobalStep body, bool stableFirstBallot, out string reason)
     {
+        if (stableFirstBallot) return FollowerSlot(body.Slot, out reason);
         if (body.Slot != LastExecuted + 1) { reason = $"slot {body.Slot} is not the next to execute here ({LastExecuted + 1})"; return false; }
         reason = "";
         return true;
@@ -105,17 +110,17 @@ public sealed partial class GlobalCoordinator
 
     private bool ValidateAccept(GlobalStep body, IReadOnlyList<CertifiedStep> evidence, out string reason)
     {
-        if (!InitiatorSlot(body, out reason)) return false;
         if (evidence.Count == 0)
         {
             // Stable leader, view 0: ballot <1, stable> is the only one there has ever been (§3.2.2).
-            if (!(IsStableLeader && Zone == StableZone && body.Ballot.N == 1 && View == 0))
+            if (!(StableFastPath && body.Ballot.N == 1))
             {
                 reason = "an ACCEPT without promises is only the stable leader's ballot <1> in view 0";
                 return false;
             }
-            return FreshOrder(body.Order, out reason);
+            return InitiatorSlot(body, stableFirstBallot: true, out reason) && FreshOrder(body.Order, out reason);
         }
+        if (!InitiatorSlot(body, stableFirstBallot: false, out reason)) return false;
         var promises = Quorum(body, evidence, GlobalStepKind.GlobalStepPromise, out reason);
         if (promises is null) return false;
         var best = promises.Where(p => Key(p.Accepted).IsSet).MaxBy(p => Key(p.Accepted));

@@ -116,7 +116,7 @@ public sealed partial class GlobalCoordinator
         if (view == View) return;
         View = view;
         _viewTick = _tick;
-        _attempt = null;
+        _attempts.Clear();
         _awaitingDecided.Clear(); // requests of the old view are refused now anyway
         _suspectedView = ulong.MaxValue;
         Drive();
@@ -258,7 +258,9 @@ public sealed partial class GlobalCoordinator
         var slots = string.Join(" ", _slots.Values.Select(s =>
             $"[slot {s.Slot}: promised {s.Promised} accepted {s.Accepted} highest {s.Highest} proposes {s.Proposes.Count} accepts {s.Accepts.Count} own {string.Join(",", s.Own.Keys.Select(k => $"{StepCertificates.ShortKind(k.Item1)}{k.Item2}"))} " +
             $"promises {string.Join(",", s.Promises.Select(p => $"{p.Key}:{p.Value.Count}"))} accepteds {string.Join(",", s.Accepteds.Select(p => $"{p.Key}:{p.Value.Count}"))}]"));
-        var attempt = _attempt is { } a ? $"attempt slot {a.Slot} {a.Ballot} {a.Phase} since {a.PhaseTick}" : $"no attempt (back-off until {_backoffUntilTick})";
+        var attempt = _attempts.Count > 0
+            ? string.Join(", ", _attempts.Values.Select(a => $"attempt slot {a.Slot} {a.Ballot} {a.Phase} since {a.PhaseTick}"))
+            : $"no attempt (back-off until {_backoffUntilTick})";
         var checkpoints = string.Join(",", _checkpoints.Values.OrderBy(c => c.Zone, StringComparer.Ordinal).Select(c => $"{c.Zone}@{c.Seq}"));
         return $"tick {_tick} view {View} executed {LastExecuted} decided-waiting {_decided.Count} requests {_requests.Count}; {attempt}; {slots}; outgoing {_outgoing.Count} incoming {_incoming.Count} rounds {_rounds.Count}; zone decided {ZoneDecidedSeq}, checkpoints {checkpoints}";
     }

@@ -71,6 +71,8 @@ public sealed class GlobalMetrics
     public long Rejected, Endorsed, EndorseRefused, Certified, StepsVerified, VerifiedCacheHits, Executed, Allowed, Refused;
     public long Proposals, Retries, Collisions, Recovered, QueriesSent, QueriesAnswered, Suspicions, ConflictingCommits, RequestsQueued, RequestsRelayed;
     public long LockRequests, AdoptRequests, HistoriesCertified;
+    /// <summary>Slots this gateway started as primary while another of its slots was in flight, and the most it drove at once (decision Z6).</summary>
+    public long PipelinedSlots, SlotsInFlightPeak;
     /// <summary>Lazy checkpoints: attached as primary; confirmed, refused as different (a lying primary), awaited as member; dropped from a slow round; newly held; conflicting certificates.</summary>
     public long CheckpointsAttached, CheckpointsConfirmed, CheckpointMismatches, CheckpointsAwaited, CheckpointsDropped, CheckpointsKept, CheckpointConflicts;
 }

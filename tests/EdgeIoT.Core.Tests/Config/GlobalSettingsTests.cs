@@ -19,4 +19,17 @@ public sealed class GlobalSettingsTests
         Assert.Empty(registry.Global.Validate(registry.Zones));
         Assert.DoesNotContain("inFlightMax", JsonSerializer.Serialize(registry, NetworkRegistry.JsonOptions));
     }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, true)]
+    [InlineData(GlobalSettings.SlotsInFlightLimit, true)]
+    [InlineData(GlobalSettings.SlotsInFlightLimit + 1, false)]
+    public void SlotsInFlightMax_is_bounded_by_the_slot_window(int slots, bool valid)
+    {
+        var zones = new List<ZoneInfo> { new() { Id = "z1" } };
+        var errors = new GlobalSettings { SlotsInFlightMax = slots }.Validate(zones).ToList();
+        Assert.Equal(valid, errors.Count == 0);
+        if (!valid) Assert.Contains("global.slotsInFlightMax", Assert.Single(errors));
+    }
 }
