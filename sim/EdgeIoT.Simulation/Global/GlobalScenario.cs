@@ -17,6 +17,8 @@ public sealed class GlobalSetup
     public long MigrationPeriodMs { get; set; } = 3_600_000;
     public int StepTimeoutMs { get; set; } = 300;
     public int CollisionBackoffMaxMs { get; set; } = 80;
+    /// <summary>global.slotsInFlightMax: 1 (the default) or 8 (the stable leader pipelines, decision Z6), per seed.</summary>
+    public int SlotsInFlightMax { get; set; } = 1;
 
     /// <summary>One-way delay between gateways of one zone: 1..this ms.</summary>
     public int IntraDelayMaxMs { get; set; } = 4;
@@ -68,6 +70,8 @@ public abstract class GlobalScenario : Scenario
         setup.StableZone = random.Next(setup.Zones);
         setup.InterDelayMaxMs = 10 + random.Next(30);
         setup.ThinkTimeMaxMs = 100 + random.Next(500);
+        // Derived from a draw already made, so every seed's later draws stay what they were.
+        setup.SlotsInFlightMax = setup.InterDelayMaxMs % 2 == 0 ? 8 : 1;
         Shape(setup, random);
     }
 

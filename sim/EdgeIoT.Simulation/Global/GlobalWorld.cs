@@ -126,6 +126,7 @@ public sealed class GlobalWorld : IDisposable
         global.MigrationPeriodMs = Setup.MigrationPeriodMs;
         global.StepTimeoutMs = Setup.StepTimeoutMs;
         global.CollisionBackoffMaxMs = Setup.CollisionBackoffMaxMs;
+        global.SlotsInFlightMax = Setup.SlotsInFlightMax;
         gatewayKeys = new SigningKey[Setup.Zones][];
         for (var z = 0; z < Setup.Zones; z++)
         {

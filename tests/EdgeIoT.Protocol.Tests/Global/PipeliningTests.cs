@@ -59,7 +59,7 @@ public class PipeliningTests
     [Fact]
     public void Slots_that_commit_out_of_order_execute_in_slot_order()
     {
-        using var cluster = new GlobalCluster();
+        using var cluster = new GlobalCluster(configure: g => g.SlotsInFlightMax = 8);
         // z2 and z3 hold back every step of slot 1 until the later slots have committed.
         var holdSlotOne = true;
         cluster.Filter = (fz, _, tz, _, m) => fz == tz || !holdSlotOne || !IsSlot(m, 1);
@@ -77,7 +77,7 @@ public class PipeliningTests
     [Fact]
     public void After_a_view_change_the_stable_zone_recovers_its_pipelined_slots_one_at_a_time()
     {
-        using var cluster = new GlobalCluster();
+        using var cluster = new GlobalCluster(configure: g => g.SlotsInFlightMax = 8);
         // z1's old primary starts four slots that only z1 accepts (a minority), then the zone changes view.
         cluster.Filter = (fz, _, tz, _, _) => fz == tz;
         SubmitAll(cluster);
