@@ -37,9 +37,9 @@ public sealed partial class GlobalCoordinator
         }
         _decided[body.Slot] = new DecidedSlot(step, body);
         while (_decided.Remove(LastExecuted + 1, out var next)) Execute(next);
-        // A COMMIT overtaking its predecessor is the pipeline's normal case when the predecessor's slot is
-        // open here; the timers ask if it stays open for long (decision Z6).
-        if (_decided.Count > 0 && !_slots.ContainsKey(LastExecuted + 1)) QueryMissing(body.Ballot.Zone);
+        // A COMMIT overtaking its predecessor is the pipeline's normal case while the predecessor's slot is
+        // open here and young (decision Z6).
+        if (_decided.Count > 0 && Behind()) QueryMissing(body.Ballot.Zone);
     }
 
     /// <summary>Two certified COMMITs of one slot with different orders: impossible unless more than f gateways of a zone lied, or a quorum was too small.</summary>

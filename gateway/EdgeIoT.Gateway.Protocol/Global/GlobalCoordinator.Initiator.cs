@@ -119,7 +119,9 @@ public sealed partial class GlobalCoordinator
 
     private void DriveInitiator()
     {
-        foreach (var attempt in _attempts.Values.ToList()) ContinueAttempt(attempt);
+        // Drive runs on every message the primary takes: copy (ContinueAttempt may remove) only when there is something to continue.
+        if (_attempts.Count > 0)
+            foreach (var attempt in _attempts.Values.ToList()) ContinueAttempt(attempt);
         if (_tick < _backoffUntilTick) return;
         while (_attempts.Count < SlotsInFlight && StartAttempt())
         {

@@ -37,14 +37,7 @@ public sealed partial class GlobalCoordinator
         TimeRequests();
         TimeSlots();
         TimeMigrations();
-        // Behind: the next slot is open for long (our zone may have committed it without us), or a COMMIT
-        // or steps of later slots arrived while we know nothing of the next one. Later slots open beside
-        // the next one are the stable leader's pipeline (decision Z6), not a gap.
-        var laterSlots = _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1;
-        var behind = _slots.TryGetValue(LastExecuted + 1, out var next)
-            ? _tick - next.FirstSeenTick >= _stepTicks
-            : laterSlots;
-        if (behind) QueryMissing(_slots.Values.LastOrDefault()?.Highest.Zone);
+        if (Behind()) QueryMissing(_slots.Values.LastOrDefault()?.Highest.Zone);
         else if (_tick - _probeTick >= 4 * _stepTicks && _registry.Zones.Count > 1)
         {
             // Anti-entropy: a zone that was down or cut off may not know it missed slots, and an idle
@@ -156,6 +149,15 @@ public sealed partial class GlobalCoordinator
         if (ballot.IsSet) query.Ballot = ballot.ToBallot();
         SendToZone(zone, new GlobalMessage { Query = query });
     }
+
+    /// <summary>
+    /// Behind: the next slot is open for long (our zone may have committed it without us), or a COMMIT or
+    /// steps of later slots arrived while we know nothing of the next one. Later slots open beside the next
+    /// one are the stable leader's pipeline (decision Z6), not a gap.
+    /// </summary>
+    private bool Behind() => _slots.TryGetValue(LastExecuted + 1, out var next)
+        ? _tick - next.FirstSeenTick >= _stepTicks
+        : _decided.Count > 0 || _slots.Count > 0 && _slots.Keys.Last() > LastExecuted + 1;
 
     /// <summary>Slots between the last executed one and what we saw are missing: ask (rate-limited) our zone and <paramref name="zone"/>.</summary>
     private void QueryMissing(string? zone)

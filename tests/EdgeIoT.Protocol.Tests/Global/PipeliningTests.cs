@@ -1,4 +1,3 @@
-using EdgeIoT.Core.Config;
 using EdgeIoT.Gateway.Protocol.Global;
 
 namespace EdgeIoT.Protocol.Tests.Global;
