@@ -219,6 +219,7 @@ public sealed partial class PbftReplica
             AcceptPrePrepare(entry, new AcceptedPrePrepare(View, Batches.Digest(txDigests), proposal.Batch, txDigests, proposal.Signature.ToByteArray()));
         }
         foreach (var orphan in orphans) Repend(orphan);
+        if (!IsPrimary) ForgetSystemEntries();
         // Everyone gets a fresh chance in the new view: restart the request timers.
         foreach (var node in EnumeratePendingNodes()) node.Value = (node.Value.Request, _tick);
         MarkViewDirty();
@@ -251,6 +252,27 @@ public sealed partial class PbftReplica
     {
         if (_installingNewView is { } signed && View >= request.View && !IsViewChanging)
             Send(from, new PeerMessage { NewView = signed });
+    }
+
+    /// <summary>
+    /// A backup keeps no LOCK or ADOPT entry in line: only a primary proposes them, each from the certificate
+    /// its own coordinator assembled, so a copy here — from a proposal the view change dropped, or offered
+    /// while this replica was primary — differs byte for byte from anything a new primary orders, and S1
+    /// would blame that primary for never proposing it. The coordinator's own timers hold the primary to
+    /// the entry (docs/zones.md, Z5) and offer it again to the next one.
+    /// </summary>
+    private void ForgetSystemEntries()
+    {
+        for (var node = _pending.First; node is not null;)
+        {
+            var next = node.Next;
+            if (SystemEntries.IsSystem(node.Value.Request.Raw))
+            {
+                _pending.Remove(node);
+                _pendingByDigest.Remove(node.Value.Request.Digest);
+            }
+            node = next;
+        }
     }
 
     private IEnumerable<LinkedListNode<(ClientRequest Request, long ArrivalTick)>> EnumeratePendingNodes()

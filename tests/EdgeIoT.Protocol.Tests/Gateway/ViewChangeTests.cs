@@ -283,4 +283,73 @@ public class ViewChangeTests
         // The three requests of the dropped proposals and the new one take seq 1..4: no gap.
         Assert.Equal([1UL, 2, 3, 4], cluster.Committed[2].Select(c => c.Seq).Order().ToArray());
     }
+    /// <summary>A LOCK entry as the primary's coordinator offers it (GatewayNode.ProposeSystem).</summary>
+    private static ClientRequest SystemRequest(string device)
+    {
+        var raw = SystemEntries.Encode(new SystemEntry { Lock = new CertifiedStep { Body = ByteString.CopyFromUtf8(device) } });
+        return new ClientRequest(Sha256Digest.Of(raw), raw, device, 0);
+    }
+
+    private static List<string> RequestSuspicions(ReplicaCluster cluster, int replica, ulong fromView) =>
+        cluster.Persisted[replica].SelectMany(r => r.Suspicions).Where(s => s.View >= fromView && s.Reason.Contains("(S1)")).Select(s => s.Reason).ToList();
+
+    [Fact]
+    public void A_LOCK_entry_from_a_proposal_the_view_change_dropped_is_not_held_against_the_new_primary()
+    {
+        // Only a primary orders LOCK/ADOPT entries, each from its own coordinator's certificate (docs/zones.md,
+        // Z5). Backups 2 and 3 accepted the old primary's proposal of one; it never prepared, so the new view
+        // drops it. The new primary never saw those bytes and will not propose them; if the backups put them
+        // back in line, S1 makes them suspect a correct primary ("@0" in the logs) and the zone changes view
+        // again. The coordinators re-offer the entry to the new primary themselves.
+        using var network = Network(batchSize: 1);
+        var cluster = new ReplicaCluster(network)
+        {
+            Filter = (_, to, message) => message.KindCase switch
+            {
+                PeerMessage.KindOneofCase.PrePrepare => to != 1,
+                PeerMessage.KindOneofCase.Prepare => false,
+                _ => true,
+            },
+        };
+        cluster.Replicas[0].Propose(SystemRequest("d0"));
+        cluster.Tick(0);
+        cluster.Run();
+        bool Accepted(int r) => cluster.Persisted[r].Any(ready => ready.PersistEntries.ContainsKey(1));
+        Assert.Equal([false, true, true], new[] { 1, 2, 3 }.Select(Accepted).ToArray());
+
+        cluster.Crashed.Add(0);
+        cluster.Filter = (_, _, _) => true;
+        var request = Requests(network, cluster, 1).Single();
+        cluster.ProposeToAll(request);
+        cluster.RunFor(600); // the view change, then a dozen request timeouts in view 1
+
+        Assert.All(new[] { 1, 2, 3 }, r => Assert.Equal(1UL, cluster.Replicas[r].View));
+        Assert.All(new[] { 2, 3 }, r => Assert.Empty(RequestSuspicions(cluster, r, fromView: 1)));
+        Assert.Contains(cluster.Committed[2], c => c.View == 1 && c.TxDigests.Contains(request.Digest));
+    }
+
+    [Fact]
+    public void A_former_primary_forgets_the_LOCK_entry_it_was_holding_back_when_it_becomes_a_backup()
+    {
+        // Replica 0 held its coordinator's LOCK entry behind an undecided partial batch (D20) when the
+        // zone moved to view 1. As a backup it must not time that entry: the new primary orders its own.
+        using var network = Network(batchSize: 4);
+        var cluster = new ReplicaCluster(network);
+        cluster.ProposeToAll(Requests(network, cluster, 1).Single());
+        cluster.RunFor(5);
+        var first = Assert.Single(cluster.Committed[0]);
+        cluster.Replicas[0].Propose(SystemRequest("d0"));
+        cluster.RunFor(5);
+        Assert.Single(cluster.Committed[0]); // held back: the batch before it is undecided
+
+        foreach (var r in new[] { 0, 1, 2, 3 }) cluster.Replicas[r].StartViewChange(1, "test");
+        cluster.Tick(0);
+        cluster.Run();
+        Assert.All(cluster.Replicas, r => Assert.Equal(1UL, r.View));
+        cluster.DecideEverywhere(first.Seq, first.TxDigests);
+        cluster.RunFor(400);
+
+        Assert.All(cluster.Replicas, r => Assert.Equal(1UL, r.View));
+        Assert.Empty(RequestSuspicions(cluster, 0, fromView: 1));
+    }
 }
