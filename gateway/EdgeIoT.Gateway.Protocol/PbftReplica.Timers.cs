@@ -89,7 +89,7 @@ public sealed partial class PbftReplica
         }
         if (_pending.First is { } oldest && _tick - oldest.Value.ArrivalTick >= _requestTimeoutTicks && !PrimaryMayHold(oldest.Value.ArrivalTick))
         {
-            Suspect($"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1)");
+            Suspect($"request {oldest.Value.Request.Device}@{oldest.Value.Request.Timestamp} was not proposed in time (S1): {HoldDetail(oldest.Value.ArrivalTick)}");
             return;
         }
         foreach (var entry in _log.Values)
@@ -130,6 +130,14 @@ public sealed partial class PbftReplica
         var graceTicks = Math.Max(_batchTimeoutTicks + 1, _requestTimeoutTicks / 8);
         var proposedSinceArrival = _partialAcceptedTick > arrivalTick + graceTicks;
         return proposed >= _options.Protocol.PartialBatchesInFlightMax && _pending.Count < _options.Protocol.BatchSizeMax && !proposedSinceArrival;
+    }
+
+    /// <summary>What S1 weighed, in the suspicion's reason: an operator reading the log can tell a censoring primary from a slow zone.</summary>
+    private string HoldDetail(long arrivalTick)
+    {
+        var proposed = _log.Values.Count(e => e.PrePrepare is not null);
+        var lastPartial = _partialAcceptedTick < 0 ? "none accepted" : $"last accepted {(_partialAcceptedTick - arrivalTick) * _options.Protocol.TickMs} ms after it arrived";
+        return $"waited {(_tick - arrivalTick) * _options.Protocol.TickMs} ms; {proposed} proposals undecided, {_pending.Count} requests waiting; partial batches: {lastPartial}";
     }
 
     /// <summary>

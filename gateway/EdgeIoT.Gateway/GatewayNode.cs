@@ -6,6 +6,7 @@ using EdgeIoT.Core.Envelope;
 using EdgeIoT.Gateway.Protocol;
 using EdgeIoT.Gateway.Protocol.Global;
 using EdgeIoT.Wire;
+using Microsoft.Extensions.Logging;
 using Google.Protobuf;
 
 namespace EdgeIoT.Gateway;
@@ -168,6 +169,8 @@ internal sealed class GatewayNode
     private void OnNotice(VerifierNotice notice, byte[] bytes, bool forwarded)
     {
         if (!forwarded) OnDecidedForGlobal(notice);
+        if (notice.KindCase == VerifierNotice.KindOneofCase.Decided && _logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("decided k {Seq}{Forwarded}", notice.Decided.Seq, forwarded ? " (forwarded by a backup)" : "");
         if (GatewayNotices.Apply(notice, bytes, forwarded, _replica, _invoker, _admit, request => { if (!_fault.DropsRequest(_replica)) _replica.Propose(request); }))
             _logger.LogInformation("verifier waits for {Seq}: executors spawned again", notice.ErrorSeq.Seq);
     }
@@ -183,17 +186,23 @@ internal sealed class GatewayNode
             _logger.LogWarning("view change to {View}: {Reason}", view, reason);
         foreach (var view in ready.ViewsInstalled)
             _logger.LogWarning("installed view {View}; primary is gateway {Primary}{Self}", view, _replica.PrimaryIndex, _replica.IsPrimary ? " (this gateway)" : "");
+        var debug = _logger.IsEnabled(LogLevel.Debug);
         foreach (var original in ready.Messages)
+        {
+            if (debug && original.Message.KindCase == PeerMessage.KindOneofCase.PrePrepare)
+                _logger.LogDebug("proposed k {Seq} in view {View}: {Count} entries", original.Message.PrePrepare.Seq, original.Message.PrePrepare.View, original.Message.PrePrepare.Batch?.Txs.Count ?? 0);
             foreach (var outbound in _fault.Rewrite(original, _replica))
             {
                 var bytes = outbound.Message.ToByteArray();
                 if (outbound.To is { } to) _links?.Send(to, bytes);
                 else _links?.Broadcast(bytes);
             }
+        }
         // The low watermark also moves on decisions learned from peers (view change, restore).
         _invoker.OnDecided(_replica.LowWatermark);
         foreach (var committed in ready.Committed)
         {
+            if (debug) _logger.LogDebug("committed k {Seq} in view {View}: {Count} entries", committed.Seq, committed.View, committed.Batch.Txs.Count);
             _invoker.OnCommitted(committed);
             _global?.OnZoneCommitted(committed.Seq, committed.Batch);
         }
