@@ -7,8 +7,8 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 
 /// <summary>
 /// The initiator role: device requests queue at every gateway of the initiator zone; the primary puts
-/// the oldest into the next slot (PROPOSE → ACCEPT → COMMIT, or ACCEPT → COMMIT for the stable leader in
-/// view 0). Leader election runs one slot at a time; the stable leader in view 0 drives up to
+/// the oldest into the next slot (PROPOSE → ACCEPT → COMMIT, or ACCEPT → COMMIT for the stable leader).
+/// Leader election runs one slot at a time; the stable leader drives up to
 /// global.slotsInFlightMax slots at once (decision Z6), each with a migration of a different device. A slot
 /// lost to a higher ballot or a silent majority is retried with a higher ballot after a random back-off up
 /// to collisionBackoffMaxMs, once it is the next slot to execute.
@@ -131,13 +131,20 @@ public sealed partial class GlobalCoordinator
     }
 
     /// <summary>
-    /// Slots this primary may drive at once: the stable leader's ballot ⟨1, stable zone⟩ is the only one
-    /// of view 0, so its slots need no PROPOSE and can overlap (multi-Paxos with one leader); any PROPOSE
-    /// is for the next slot to execute, one at a time.
+    /// Slots this primary may drive at once: the stable leader's ballot ⟨1, stable zone⟩ needs no PROPOSE in
+    /// a slot no higher ballot has touched, so its slots can overlap (multi-Paxos with one leader); any
+    /// PROPOSE is for the next slot to execute, one at a time.
     /// </summary>
     private int SlotsInFlight => StableFastPath ? Math.Min(_settings.SlotsInFlightMax, _options.SlotWindowMax) : 1;
 
-    private bool StableFastPath => IsStableLeader && Zone == StableZone && View == 0;
+    /// <summary>
+    /// The stable zone initiates with ⟨1, stable⟩ and no PROPOSE, in every view (ziziphus §3.2.2: when its
+    /// primary fails another gateway of the zone takes over and goes on). ⟨1⟩ carries one order per slot
+    /// whichever primary asks, because each member endorses at most one ACCEPT per slot and ballot and
+    /// remembers it across views and restarts; a new primary whose ⟨1⟩ ACCEPT collides with its
+    /// predecessor's is refused by its own zone and recovers the slot with PROPOSE (docs/zones.md, Z6).
+    /// </summary>
+    private bool StableFastPath => IsStableLeader && Zone == StableZone;
 
     /// <summary>Puts the oldest waiting request of a device not already in flight into the next free slot; false when there is nothing to start now.</summary>
     private bool StartAttempt()

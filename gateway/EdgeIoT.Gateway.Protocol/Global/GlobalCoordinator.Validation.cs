@@ -32,8 +32,8 @@ public sealed partial class GlobalCoordinator
 
     /// <summary>
     /// An initiator's PROPOSE/ACCEPT: for the next slot to execute here, where a PROPOSE recovers what
-    /// earlier ballots may have accepted one slot at a time. The stable leader's ⟨1⟩ ACCEPT of view 0 may be
-    /// for a later slot in the window (pipelining, decision Z6): no earlier ballot exists to recover.
+    /// earlier ballots may have accepted one slot at a time. The stable leader's ⟨1⟩ ACCEPT may be for a
+    /// later slot in the window (pipelining, decision Z6): no earlier ballot exists to recover.
     /// </summary>
     private bool InitiatorSlot(GlobalStep body, bool stableFirstBallot, out string reason)
     {
@@ -112,10 +112,10 @@ public sealed partial class GlobalCoordinator
     {
         if (evidence.Count == 0)
         {
-            // Stable leader, view 0: ballot <1, stable> is the only one there has ever been (§3.2.2).
+            // Stable leader: ballot <1, stable> is the lowest there is (§3.2.2), and _endorsed lets it carry one order per slot.
             if (!(StableFastPath && body.Ballot.N == 1))
             {
-                reason = "an ACCEPT without promises is only the stable leader's ballot <1> in view 0";
+                reason = "an ACCEPT without promises is only the stable leader's ballot <1>";
                 return false;
             }
             return InitiatorSlot(body, stableFirstBallot: true, out reason) && FreshOrder(body.Order, out reason);

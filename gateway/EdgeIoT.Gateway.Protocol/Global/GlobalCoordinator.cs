@@ -35,7 +35,7 @@ namespace EdgeIoT.Gateway.Protocol.Global;
 /// Paxos among themselves with ballots ⟨n, z⟩ — PROPOSE → PROMISE (majority of zones, reporting the
 /// zone's accepted value in the slot) → ACCEPT (the highest accepted value reported, else the
 /// initiator's own order) → ACCEPTED (majority) → COMMIT; the stable leader skips PROPOSE/PROMISE with
-/// ballot ⟨1, stable⟩ in view 0. Every step is a <see cref="CertifiedStep"/> its zone endorsed (2f+1
+/// ballot ⟨1, stable⟩ in every slot no higher ballot has touched, whichever of its views. Every step is a <see cref="CertifiedStep"/> its zone endorsed (2f+1
 /// gateways, <see cref="StepCertificates"/>); a gateway endorses at most one content (the body without
 /// its view) per (kind, slot, ballot) and only what it checked against its own state and the evidence.
 /// Slots execute strictly in order on <see cref="GlobalMetadata"/>; allowed migrations then run the
