@@ -23,12 +23,7 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
         var args = UpArguments(p, seconds, workDir, reportPath, basePort);
         var tuning = new UpTuning
         {
-            Spec = spec => spec with
-            {
-                // Without conflicts n_E = 2 f_E + 1; with them `up` has already raised n_E to 3 f_E + 1.
-                FaultyExecutors = p.ConflictPercent > 0 ? spec.FaultyExecutors : Math.Max(0, (spec.Executors - 1) / 2),
-                Protocol = WithBatching(spec.Protocol, p),
-            },
+            Spec = spec => TuneSpec(spec, p),
             Hosts = inner => new BenchHostCommands(inner, p.ExecutorDelaysMs, p.GatewayCores),
             SimulatorArguments = SimulatorArguments(p, seconds, warmupSeconds),
         };
@@ -65,6 +60,21 @@ public sealed class SystemRunner(Func<IHostCommands> hosts, LaunchOptions launch
         "--warmup-seconds", Inv(warmupSeconds),
         .. p.WorkRounds > 0 ? new[] { "--work-rounds", Inv(p.WorkRounds) } : [],
     ];
+
+    /// <summary>The point's network over what <c>up</c> provisions from its arguments.</summary>
+    public static Provisioning.LocalNetworkSpec TuneSpec(Provisioning.LocalNetworkSpec spec, SystemParams p)
+    {
+        // Ziziphus §5 has no migration policy: a device that migrates half its transactions would otherwise
+        // run into the product's default of 10 an hour within seconds, and the figure would measure the
+        // policy. A period of 1 ms keeps the policy's per-device state empty.
+        if (p.Zones > 1) spec.Global.MigrationPeriodMs = 1;
+        return spec with
+        {
+            // Without conflicts n_E = 2 f_E + 1; with them `up` has already raised n_E to 3 f_E + 1.
+            FaultyExecutors = p.ConflictPercent > 0 ? spec.FaultyExecutors : Math.Max(0, (spec.Executors - 1) / 2),
+            Protocol = WithBatching(spec.Protocol, p),
+        };
+    }
 
     /// <summary>The point's batching knobs over the network's protocol settings.</summary>
     public static Core.Config.ProtocolSettings WithBatching(Core.Config.ProtocolSettings settings, SystemParams p)

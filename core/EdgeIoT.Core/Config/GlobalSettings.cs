@@ -35,11 +35,10 @@ public sealed class GlobalSettings
     /// <summary>
     /// Slots the stable leader's zone drives at once (multi-Paxos pipelining, docs/zones.md decision Z6):
     /// each slot still orders one migration and slots still execute in order, but the round trips of
-    /// several overlap. 1 runs one slot at a time. Leader election and a stable zone past view 0 always
-    /// run one slot at a time (their PROPOSE must be for the next slot to execute). Off (1) by default until
-    /// the view-change behaviour noted in docs/zones.md Z6 is understood.
+    /// several overlap. 1 runs one slot at a time. Leader election, and a slot that must be recovered with
+    /// PROPOSE, always run one slot at a time (their PROPOSE must be for the next slot to execute).
     /// </summary>
-    public int SlotsInFlightMax { get; set; } = 1;
+    public int SlotsInFlightMax { get; set; } = 8;
     /// <summary>Migration requests an initiator queues before refusing with "overloaded".</summary>
     public int PendingMax { get; set; } = 10_000;
     /// <summary>

@@ -28,6 +28,19 @@ public sealed class BenchSystemRunnerTests
     }
 
     [Fact]
+    public void Zone_points_lift_the_migration_policy_the_papers_experiments_do_not_have()
+    {
+        var zoned = ZiziphusExperiments.For(3).Full.First(p => p.Series == ZiziphusExperiments.StableLeader);
+        var single = ServerlessBftExperiments.Q1.Full[0];
+
+        var zonedSpec = SystemRunner.TuneSpec(new Provisioning.LocalNetworkSpec { Zones = 3 }, zoned.System!);
+        var singleSpec = SystemRunner.TuneSpec(new Provisioning.LocalNetworkSpec(), single.System!);
+
+        Assert.Equal(1, zonedSpec.Global.MigrationPeriodMs);
+        Assert.Equal(new Core.Config.GlobalSettings().MigrationPeriodMs, singleSpec.Global.MigrationPeriodMs);
+    }
+
+    [Fact]
     public void The_flat_baseline_is_one_zone_of_all_gateways_spread_over_the_papers_regions_without_migrations()
     {
         var point = ZiziphusExperiments.For(3).Full.First(p => p.Series == ZiziphusExperiments.FlatSeries(3));
