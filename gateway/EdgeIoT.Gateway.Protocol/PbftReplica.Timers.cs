@@ -136,7 +136,9 @@ public sealed partial class PbftReplica
     private string HoldDetail(long arrivalTick)
     {
         var proposed = _log.Values.Count(e => e.PrePrepare is not null);
-        var lastPartial = _partialAcceptedTick < 0 ? "none accepted" : $"last accepted {(_partialAcceptedTick - arrivalTick) * _options.Protocol.TickMs} ms after it arrived";
+        var sinceArrivalMs = (_partialAcceptedTick - arrivalTick) * _options.Protocol.TickMs;
+        var lastPartial = _partialAcceptedTick < 0 ? "none accepted"
+            : sinceArrivalMs >= 0 ? $"last accepted {sinceArrivalMs} ms after it arrived" : $"last accepted {-sinceArrivalMs} ms before it arrived";
         return $"waited {(_tick - arrivalTick) * _options.Protocol.TickMs} ms; {proposed} proposals undecided, {_pending.Count} requests waiting; partial batches: {lastPartial}";
     }
 

@@ -45,6 +45,9 @@ public class ViewChangeTests
         }
         Assert.True(cluster.Replicas[1].Metrics.ViewsInstalled >= 1);
         AssertNoDivergence(cluster, [1, 2, 3]);
+        // The suspicion says what the backup weighed, so an operator can tell censorship from a slow zone.
+        var reason = Assert.Single(RequestSuspicions(cluster, 1, fromView: 0));
+        Assert.Matches(@"\(S1\): waited \d+ ms; 0 proposals undecided, 4 requests waiting; partial batches: none accepted$", reason);
     }
 
     [Fact]
