@@ -41,6 +41,7 @@ try
     using var shutdown = HostRuntime.InstallShutdown(stop, arguments.ParentWatch);
     await app.StartAsync(stop.Token);
     HostRuntime.AnnounceReady("executor", member.Id);
+    _ = verifier.WarmUpAsync(stop.Token);
     try { await Task.Delay(Timeout.Infinite, stop.Token); }
     catch (OperationCanceledException) { }
     await app.StopAsync(CancellationToken.None);

@@ -98,6 +98,7 @@ internal static class GatewayHost
         var admissionTask = ingress.RunAdmissionAsync(Math.Max(1, Environment.ProcessorCount), stop);
         logger.LogInformation("gateway {Gateway} of zone {Zone} ({Role}) serving", gateway.Id, zone.Id, replica.IsPrimary ? "primary" : "backup");
         HostRuntime.AnnounceReady("gateway", gateway.Id);
+        _ = executors.WarmUpAsync(stop);
         try { await Task.Delay(Timeout.Infinite, stop); }
         catch (OperationCanceledException) { }
         logger.LogInformation("stopping");

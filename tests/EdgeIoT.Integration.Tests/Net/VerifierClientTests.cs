@@ -34,4 +34,23 @@ public sealed class VerifierClientTests
         await accepting;
         foreach (var socket in accepted) socket.Dispose();
     }
+    [Fact]
+    public async Task The_warm_up_read_connects_to_the_verifier_and_never_throws()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
+        var client = new VerifierClient(http, new Uri($"http://127.0.0.1:{port}"), NullLogger.Instance);
+
+        // A verifier that accepts and never answers: the warm-up gives up quietly after its deadline.
+        var warmUp = client.WarmUpAsync(CancellationToken.None);
+        using var connection = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await warmUp.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(warmUp.IsCompletedSuccessfully);
+
+        // No verifier at all: refused connections, also quiet.
+        listener.Stop();
+        await client.WarmUpAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+    }
 }
