@@ -204,7 +204,10 @@ public sealed partial class GlobalCoordinator
                     SendToGateway(fromZone, fromIndex, Wrap(history));
                     return;
                 }
-                if (_outgoing.ContainsKey(query.Device)) CountQuery(query, fromZone, fromIndex, querier, $"HISTORY of {query.Device}");
+                // Until the LOCK is decided the HISTORY cannot exist, and Z5's timers judge the primary on the
+                // LOCK's progress (slow but moving decisions are not its fault); from the receipt on, it is the
+                // primary's to endorse, and queries from the destination count against it.
+                if (_outgoing.GetValueOrDefault(query.Device) is { Receipt: not null }) CountQuery(query, fromZone, fromIndex, querier, $"HISTORY of {query.Device}");
                 return;
             default:
                 Reject($"query for step kind {(int)query.Kind}");

@@ -49,6 +49,8 @@ public class EntryOrderingTests
 
         Assert.Empty(LockSuspicions(cluster, from));
         Assert.Equal(0, LockRequests(cluster, from));
+        // z3 waits for d20's HISTORY all along and asks z2 for it; z2's primary owes it only once the LOCK is decided.
+        Assert.Empty(cluster.Readies.Skip(from).Where(r => r.Zone == "z2").SelectMany(r => r.Ready.Suspicions));
     }
 
     [Fact]

@@ -195,6 +195,21 @@ public class GlobalCoordinatorTests
     }
 
     [Fact]
+    public void A_source_primary_that_sits_on_a_decided_LOCKs_HISTORY_is_suspected()
+    {
+        // z2's LOCK of d20 is decided (the data plane hands every gateway its receipt), but z2's primary never
+        // gets the HISTORY endorsed. Its own members' timer, and from then on z3's queries (§3.3), blame it;
+        // before the receipt neither does (EntryOrderingTests).
+        using var cluster = new GlobalCluster();
+        cluster.Filter = (fz, f, _, _, _) => !(fz == "z2" && f == 0);
+        cluster.Submit("z1", cluster.Migration("d20", "z3", 1000));
+        cluster.Run(3000);
+
+        var suspicions = cluster.Readies.Where(r => r.Zone == "z2" && r.Gateway != 0).SelectMany(r => r.Ready.Suspicions).ToList();
+        Assert.Contains(suspicions, s => s.Contains("HISTORY of d20"));
+    }
+
+    [Fact]
     public void A_follower_zone_that_misses_commits_catches_up_by_query()
     {
         using var cluster = new GlobalCluster();
