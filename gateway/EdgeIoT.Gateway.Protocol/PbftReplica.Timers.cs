@@ -120,9 +120,7 @@ public sealed partial class PbftReplica
     /// </summary>
     private bool PrimaryMayHold(long arrivalTick)
     {
-        var proposed = 0;
-        foreach (var entry in _log.Values)
-            if (entry.PrePrepare is not null) proposed++;
+        var proposed = ProposalsUndecided();
         if (proposed >= _options.Protocol.WindowBatches) return true;
         // A partial batch the primary cut just before the request reached it may be accepted here after
         // the request reached this replica (the gateways' MQTT deliveries and admission queues drift apart
@@ -132,10 +130,19 @@ public sealed partial class PbftReplica
         return proposed >= _options.Protocol.PartialBatchesInFlightMax && _pending.Count < _options.Protocol.BatchSizeMax && !proposedSinceArrival;
     }
 
+    /// <summary>Proposals this replica accepted that are not decided yet (the log keeps entries until the window slides past them).</summary>
+    private int ProposalsUndecided()
+    {
+        var proposed = 0;
+        foreach (var entry in _log.Values)
+            if (entry.PrePrepare is not null) proposed++;
+        return proposed;
+    }
+
     /// <summary>What S1 weighed, in the suspicion's reason: an operator reading the log can tell a censoring primary from a slow zone.</summary>
     private string HoldDetail(long arrivalTick)
     {
-        var proposed = _log.Values.Count(e => e.PrePrepare is not null);
+        var proposed = ProposalsUndecided();
         var sinceArrivalMs = (_partialAcceptedTick - arrivalTick) * _options.Protocol.TickMs;
         var lastPartial = _partialAcceptedTick < 0 ? "none accepted"
             : sinceArrivalMs >= 0 ? $"last accepted {sinceArrivalMs} ms after it arrived" : $"last accepted {-sinceArrivalMs} ms before it arrived";

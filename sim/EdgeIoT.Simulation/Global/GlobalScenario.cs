@@ -17,7 +17,7 @@ public sealed class GlobalSetup
     public long MigrationPeriodMs { get; set; } = 3_600_000;
     public int StepTimeoutMs { get; set; } = 300;
     public int CollisionBackoffMaxMs { get; set; } = 80;
-    /// <summary>global.slotsInFlightMax: 1 (the default) or 8 (the stable leader pipelines, decision Z6), per seed.</summary>
+    /// <summary>global.slotsInFlightMax per seed: 1 (one slot at a time) or 8 (the product's default: the stable leader pipelines, decision Z6).</summary>
     public int SlotsInFlightMax { get; set; } = 1;
 
     /// <summary>One-way delay between gateways of one zone: 1..this ms.</summary>
